@@ -1,0 +1,164 @@
+/* deriv.c - differentiation by rule: one case per operation. Results are
+ * built through the canonical constructors (so they come out simplified) and
+ * memoised per (node, variable) in the context, so a node shared by many
+ * paths, or met again by a higher derivative, is differentiated once. */
+#include "symgrad.h"
+
+#define INT(v) expr_int(ctx, (v))
+#define RAT(p, q) expr_rat(ctx, (p), (q))
+#define ADD(a, b) expr_add(ctx, (a), (b))
+#define SUB(a, b) expr_sub(ctx, (a), (b))
+#define MUL(a, b) expr_mul(ctx, (a), (b))
+#define DIV(a, b) expr_div(ctx, (a), (b))
+#define POW(a, b) expr_pow(ctx, (a), (b))
+#define NEG(a) expr_neg(ctx, (a))
+#define F1(op, a) expr_call1(ctx, OP_##op, (a))
+#define F2(op, a, b) expr_call2(ctx, OP_##op, (a), (b))
+
+/* f'(u) for a one-argument function f. */
+static Expr *unary_rule(SgCtx *ctx, Op op, Expr *u)
+{
+    Expr *sq = POW(u, INT(2)), *half = RAT(-1, 2);
+    switch (op) {
+    case OP_ABS: return F1(SIGN, u);
+    case OP_ACOS: return NEG(POW(SUB(INT(1), sq), half));
+    case OP_ACOSH: return POW(SUB(sq, INT(1)), half);
+    case OP_ASIN: return POW(SUB(INT(1), sq), half);
+    case OP_ASINH: return POW(ADD(sq, INT(1)), half);
+    case OP_ATAN: return POW(ADD(sq, INT(1)), INT(-1));
+    case OP_ATANH: return POW(SUB(INT(1), sq), INT(-1));
+    case OP_CBRT: return DIV(INT(1), MUL(INT(3), POW(F1(CBRT, u), INT(2))));
+    case OP_COS: return NEG(F1(SIN, u));
+    case OP_COSH: return F1(SINH, u);
+    case OP_ERF:
+        return MUL(MUL(INT(2), POW(expr_constant(ctx, OP_PI), half)), F1(EXP, NEG(sq)));
+    case OP_ERFC:
+        return MUL(MUL(INT(-2), POW(expr_constant(ctx, OP_PI), half)), F1(EXP, NEG(sq)));
+    case OP_EXP: case OP_EXPM1: return F1(EXP, u);
+    case OP_LOG: return POW(u, INT(-1));
+    case OP_LOG10: return DIV(INT(1), MUL(u, F1(LOG, INT(10))));
+    case OP_LOG2: return DIV(INT(1), MUL(u, F1(LOG, INT(2))));
+    case OP_LOG1P: return POW(ADD(u, INT(1)), INT(-1));
+    case OP_RELU: return F2(GT, u, INT(0));
+    case OP_SIGMOID: {
+        Expr *s = F1(SIGMOID, u);
+        return MUL(s, SUB(INT(1), s));
+    }
+    case OP_SIN: return F1(COS, u);
+    case OP_SINH: return F1(COSH, u);
+    case OP_SOFTPLUS: return F1(SIGMOID, u);
+    case OP_TAN: return ADD(INT(1), POW(F1(TAN, u), INT(2)));
+    case OP_TANH: return SUB(INT(1), POW(F1(TANH, u), INT(2)));
+    default: return INT(0); /* sign, floor, ceil, stop: piecewise constant */
+    }
+}
+
+/* d(u^v) = v u^(v-1) u' when v is constant, else u^v (v' log u + v u'/u). */
+static Expr *pow_rule(SgCtx *ctx, Expr *e, Expr *x)
+{
+    Expr *u = e->args[0], *v = e->args[1];
+    Expr *du = deriv(ctx, u, x), *dv = deriv(ctx, v, x);
+    if (expr_is_zero(dv))
+        return MUL(MUL(v, POW(u, SUB(v, INT(1)))), du);
+    if (expr_is_zero(du))
+        return MUL(MUL(e, F1(LOG, u)), dv);
+    return MUL(e, ADD(MUL(dv, F1(LOG, u)), DIV(MUL(v, du), u)));
+}
+
+/* Sum over i of d(args[i]) times every other factor. */
+static Expr *product_rule(SgCtx *ctx, Expr *e, Expr *x)
+{
+    Expr **terms = sg_alloc(ctx, e->n * sizeof *terms);
+    Expr **f = sg_alloc(ctx, e->n * sizeof *f);
+    size_t nt = 0;
+    for (uint32_t i = 0; i < e->n; i++) {
+        Expr *d = deriv(ctx, e->args[i], x);
+        if (expr_is_zero(d))
+            continue;
+        for (uint32_t j = 0; j < e->n; j++)
+            f[j] = i == j ? d : e->args[j];
+        terms[nt++] = expr_mul_n(ctx, f, e->n);
+    }
+    return nt ? expr_add_n(ctx, terms, nt) : INT(0);
+}
+
+/* A custom gradient: sum over i of grad_i(actuals) * d(actual_i). */
+static Expr *user_rule(SgCtx *ctx, Expr *e, Expr *x)
+{
+    const UserFn *fn = e->fn;
+    Expr *sum = INT(0);
+    for (int i = 0; i < fn->nparams; i++) {
+        Expr *d = deriv(ctx, e->args[i + 1], x);
+        if (expr_is_zero(d))
+            continue;
+        Expr *g = expr_subst(ctx, fn->grad[i], fn->params, e->args + 1, (size_t)fn->nparams);
+        sum = ADD(sum, MUL(g, d));
+    }
+    return sum;
+}
+
+static Expr *rule(SgCtx *ctx, Expr *e, Expr *x)
+{
+    Expr **a = e->args;
+    Expr *d0 = NULL, *d1 = NULL, *d2 = NULL;
+    switch (e->op) {
+    case OP_ADD: {
+        Expr **t = sg_alloc(ctx, e->n * sizeof *t);
+        for (uint32_t i = 0; i < e->n; i++)
+            t[i] = deriv(ctx, a[i], x);
+        return expr_add_n(ctx, t, e->n);
+    }
+    case OP_MUL: return product_rule(ctx, e, x);
+    case OP_POW: return pow_rule(ctx, e, x);
+    case OP_CALL: return user_rule(ctx, e, x);
+    case OP_STOP: return INT(0);
+    case OP_SELECT: /* each branch differentiated, the same one taken */
+        return expr_call(ctx, OP_SELECT,
+                         (Expr *[]){a[0], deriv(ctx, a[1], x), deriv(ctx, a[2], x)}, 3);
+    default: break;
+    }
+    if (op_info[e->op].kind == KIND_CMP)
+        return INT(0);
+    if (e->n == 1) {
+        d0 = deriv(ctx, a[0], x);
+        return expr_is_zero(d0) ? d0 : MUL(unary_rule(ctx, (Op)e->op, a[0]), d0);
+    }
+    d0 = deriv(ctx, a[0], x);
+    d1 = deriv(ctx, a[1], x);
+    switch (e->op) {
+    case OP_ATAN2: /* atan2(y, x) */
+        return DIV(SUB(MUL(a[1], d0), MUL(a[0], d1)),
+                   ADD(POW(a[0], INT(2)), POW(a[1], INT(2))));
+    case OP_HYPOT:
+        return DIV(ADD(MUL(a[0], d0), MUL(a[1], d1)), e);
+    case OP_MIN: /* a tie follows the first argument */
+        return expr_call(ctx, OP_SELECT, (Expr *[]){F2(LE, a[0], a[1]), d0, d1}, 3);
+    case OP_MAX:
+        return expr_call(ctx, OP_SELECT, (Expr *[]){F2(GE, a[0], a[1]), d0, d1}, 3);
+    case OP_CLAMP: /* slope 1 on the closed interval [lo, hi] */
+        d2 = deriv(ctx, a[2], x);
+        return expr_call(ctx, OP_SELECT,
+                         (Expr *[]){F2(LT, a[0], a[1]), d1,
+                                    expr_call(ctx, OP_SELECT,
+                                              (Expr *[]){F2(GT, a[0], a[2]), d2, d0}, 3)},
+                         3);
+    default: return INT(0);
+    }
+}
+
+Expr *deriv(SgCtx *ctx, Expr *e, Expr *x)
+{
+    switch (e->op) {
+    case OP_VAR: return INT(e == x);
+    case OP_NUM: case OP_PI: case OP_E: return INT(0);
+    default: break;
+    }
+    Map *memo = sg_deriv_memo(ctx);
+    uint64_t key = map_key(e, x);
+    Expr *d = map_get(memo, key);
+    if (!d) {
+        d = rule(ctx, e, x);
+        map_put(memo, key, d);
+    }
+    return d;
+}

@@ -1,0 +1,373 @@
+/* expr.c - the expression graph: an arena of immutable nodes, interned so
+ * that structurally equal expressions are one pointer, plus the maps the
+ * other stages memoise with. Canonical forms are simplify.c's business; this
+ * file only stores what it is handed. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "symgrad.h"
+
+typedef struct Block {
+    struct Block *next;
+    size_t used, size;
+    max_align_t data[];
+} Block;
+
+struct SgCtx {
+    Block *blocks;     /* the arena, newest block first */
+    Expr **table;      /* intern table, open addressing */
+    size_t cap, count; /* slots, nodes */
+    Map deriv;         /* (node, var) -> derivative */
+};
+
+static void *xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n, size);
+    if (!p) {
+        fputs("symgrad: error: out of memory\n", stderr);
+        abort();
+    }
+    return p;
+}
+
+SgCtx *sg_new(void)
+{
+    SgCtx *ctx = xcalloc(1, sizeof *ctx);
+    ctx->cap = 1024;
+    ctx->table = xcalloc(ctx->cap, sizeof *ctx->table);
+    return ctx;
+}
+
+void sg_free(SgCtx *ctx)
+{
+    if (!ctx)
+        return;
+    for (Block *b = ctx->blocks, *next; b; b = next) {
+        next = b->next;
+        free(b);
+    }
+    map_free(&ctx->deriv);
+    free(ctx->table);
+    free(ctx);
+}
+
+size_t sg_node_count(const SgCtx *ctx) { return ctx->count; }
+
+Map *sg_deriv_memo(SgCtx *ctx) { return &ctx->deriv; }
+
+void *sg_alloc(SgCtx *ctx, size_t n)
+{
+    n = (n + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
+    Block *b = ctx->blocks;
+    if (!b || b->size - b->used < n) {
+        size_t size = n > (1u << 20) ? n : (1u << 20);
+        b = xcalloc(1, sizeof *b + size);
+        b->size = size;
+        b->next = ctx->blocks;
+        ctx->blocks = b;
+    }
+    void *p = (char *)b->data + b->used;
+    b->used += n;
+    return p;
+}
+
+/* ---- interning ----------------------------------------------------------- */
+
+static uint32_t mix(uint32_t h, uint64_t v)
+{
+    h ^= (uint32_t)v + 0x9e3779b9u + (h << 6) + (h >> 2);
+    h ^= (uint32_t)(v >> 32) + 0x9e3779b9u + (h << 6) + (h >> 2);
+    return h;
+}
+
+static uint32_t hash_str(const char *s)
+{
+    uint32_t h = 2166136261u;
+    while (*s)
+        h = (h ^ (unsigned char)*s++) * 16777619u;
+    return h;
+}
+
+static uint32_t node_hash(Op op, Expr **args, size_t n, double num, int exact,
+                          int64_t p, int64_t q, const char *name,
+                          const UserFn *fn)
+{
+    uint32_t h = mix(2166136261u, ((uint64_t)op << 32) | n);
+    if (op == OP_NUM) {
+        uint64_t bits;
+        memcpy(&bits, &num, sizeof bits);
+        h = exact ? mix(mix(h, (uint64_t)p), (uint64_t)q) : mix(h, bits);
+    }
+    if (name)
+        h = mix(h, hash_str(name));
+    if (fn)
+        h = mix(h, hash_str(fn->name));
+    for (size_t i = 0; i < n; i++)
+        h = mix(h, args[i]->hash);
+    return h;
+}
+
+static int node_equal(const Expr *e, Op op, Expr **args, size_t n, double num,
+                      int exact, int64_t p, int64_t q, const char *name,
+                      const UserFn *fn)
+{
+    if (e->op != op || e->n != n || e->fn != fn)
+        return 0;
+    if (op == OP_NUM) {
+        if (e->exact != exact)
+            return 0;
+        if (exact)
+            return e->p == p && e->q == q;
+        return !memcmp(&e->num, &num, sizeof num);
+    }
+    if (op == OP_VAR)
+        return !strcmp(e->name, name);
+    for (size_t i = 0; i < n; i++)
+        if (e->args[i] != args[i])
+            return 0;
+    return 1;
+}
+
+static void grow_table(SgCtx *ctx)
+{
+    size_t cap = ctx->cap * 2;
+    Expr **t = xcalloc(cap, sizeof *t);
+    for (size_t i = 0; i < ctx->cap; i++) {
+        Expr *e = ctx->table[i];
+        if (!e)
+            continue;
+        size_t j = e->hash & (cap - 1);
+        while (t[j])
+            j = (j + 1) & (cap - 1);
+        t[j] = e;
+    }
+    free(ctx->table);
+    ctx->table = t;
+    ctx->cap = cap;
+}
+
+Expr *expr_intern(SgCtx *ctx, Op op, Expr **args, size_t n, double num,
+                  int exact, int64_t p, int64_t q, const char *name,
+                  const UserFn *fn)
+{
+    if (op == OP_NUM) {
+        if (num == 0)
+            num = 0; /* one zero: -0.0 folds into 0 */
+        if (isnan(num))
+            num = NAN;
+    }
+    uint32_t h = node_hash(op, args, n, num, exact, p, q, name, fn);
+    size_t i = h & (ctx->cap - 1);
+    for (Expr *e; (e = ctx->table[i]); i = (i + 1) & (ctx->cap - 1))
+        if (e->hash == h && node_equal(e, op, args, n, num, exact, p, q, name, fn))
+            return e;
+    Expr *e = sg_alloc(ctx, sizeof *e + n * sizeof(Expr *));
+    e->op = (uint8_t)op;
+    e->exact = (uint8_t)exact;
+    e->n = (uint32_t)n;
+    e->hash = h;
+    e->id = (uint32_t)ctx->count;
+    e->num = num;
+    e->p = p;
+    e->q = q;
+    e->fn = fn;
+    if (name) {
+        size_t len = strlen(name);
+        char *copy = sg_alloc(ctx, len + 1);
+        memcpy(copy, name, len + 1);
+        e->name = copy;
+    }
+    if (n)
+        memcpy(e->args, args, n * sizeof(Expr *));
+    ctx->table[i] = e;
+    if (++ctx->count * 2 > ctx->cap)
+        grow_table(ctx);
+    return e;
+}
+
+/* ---- leaves -------------------------------------------------------------- */
+
+static int64_t gcd64(int64_t a, int64_t b)
+{
+    if (a < 0)
+        a = -a;
+    if (b < 0)
+        b = -b;
+    while (b) {
+        int64_t t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
+}
+
+Expr *expr_num(SgCtx *ctx, double v)
+{
+    return expr_intern(ctx, OP_NUM, NULL, 0, v, 0, 0, 1, NULL, NULL);
+}
+
+Expr *expr_int(SgCtx *ctx, int64_t v) { return expr_rat(ctx, v, 1); }
+
+Expr *expr_rat(SgCtx *ctx, int64_t p, int64_t q)
+{
+    if (q == 0)
+        return expr_num(ctx, p == 0 ? NAN : p > 0 ? INFINITY : -INFINITY);
+    if (q < 0) {
+        if (p == INT64_MIN || q == INT64_MIN)
+            return expr_num(ctx, (double)p / (double)q);
+        p = -p;
+        q = -q;
+    }
+    int64_t g = gcd64(p, q);
+    if (g > 1) {
+        p /= g;
+        q /= g;
+    }
+    return expr_intern(ctx, OP_NUM, NULL, 0, (double)p / (double)q, 1, p, q,
+                       NULL, NULL);
+}
+
+Expr *expr_var(SgCtx *ctx, const char *name, size_t len)
+{
+    char small[128];
+    char *s = len < sizeof small ? small : xcalloc(len + 1, 1);
+    memcpy(s, name, len);
+    s[len] = 0;
+    Expr *e = expr_intern(ctx, OP_VAR, NULL, 0, 0, 0, 0, 1, s, NULL);
+    if (s != small)
+        free(s);
+    return e;
+}
+
+Expr *expr_constant(SgCtx *ctx, Op op)
+{
+    return expr_intern(ctx, op, NULL, 0, op == OP_PI ? 3.14159265358979323846 : 2.71828182845904523536, 0, 0, 1,
+                       NULL, NULL);
+}
+
+int expr_is_int(const Expr *e) { return e->op == OP_NUM && e->exact && e->q == 1; }
+int expr_is_zero(const Expr *e) { return e->op == OP_NUM && e->num == 0; }
+int expr_is_one(const Expr *e) { return e->op == OP_NUM && e->exact && e->p == 1 && e->q == 1; }
+
+/* ---- maps ---------------------------------------------------------------- */
+
+uint64_t map_key(const Expr *a, const Expr *b)
+{
+    return ((uint64_t)(a->id + 1) << 32) | (b ? b->id + 1u : 0u);
+}
+
+static size_t slot_of(uint64_t key, size_t cap)
+{
+    key ^= key >> 33;
+    key *= 0xff51afd7ed558ccdULL;
+    key ^= key >> 33;
+    return (size_t)key & (cap - 1);
+}
+
+Expr *map_get(const Map *m, uint64_t key)
+{
+    if (!m->cap)
+        return NULL;
+    for (size_t i = slot_of(key, m->cap); m->keys[i]; i = (i + 1) & (m->cap - 1))
+        if (m->keys[i] == key)
+            return m->vals[i];
+    return NULL;
+}
+
+void map_put(Map *m, uint64_t key, Expr *val)
+{
+    if ((m->len + 1) * 2 > m->cap) {
+        Map bigger = {xcalloc(m->cap ? m->cap * 2 : 64, sizeof(uint64_t)),
+                      xcalloc(m->cap ? m->cap * 2 : 64, sizeof(Expr *)),
+                      m->cap ? m->cap * 2 : 64, 0};
+        for (size_t i = 0; i < m->cap; i++)
+            if (m->keys[i])
+                map_put(&bigger, m->keys[i], m->vals[i]);
+        map_free(m);
+        *m = bigger;
+    }
+    size_t i = slot_of(key, m->cap);
+    while (m->keys[i] && m->keys[i] != key)
+        i = (i + 1) & (m->cap - 1);
+    if (!m->keys[i])
+        m->len++;
+    m->keys[i] = key;
+    m->vals[i] = val;
+}
+
+void map_free(Map *m)
+{
+    free(m->keys);
+    free(m->vals);
+    memset(m, 0, sizeof *m);
+}
+
+/* ---- whole-graph walks ---------------------------------------------------- */
+
+static int cmp_var_name(const void *a, const void *b)
+{
+    return strcmp((*(Expr *const *)a)->name, (*(Expr *const *)b)->name);
+}
+
+size_t expr_free_vars(Expr **roots, size_t nroots, Expr ***out)
+{
+    Map seen = {0};
+    size_t sp = 0, stack_cap = 64, nvars = 0, vars_cap = 8;
+    Expr **stack = xcalloc(stack_cap, sizeof *stack);
+    Expr **vars = xcalloc(vars_cap, sizeof *vars);
+    for (size_t r = 0; r < nroots; r++) {
+        stack[sp++] = roots[r];
+        while (sp) {
+            Expr *e = stack[--sp];
+            if (map_get(&seen, map_key(e, NULL)))
+                continue;
+            map_put(&seen, map_key(e, NULL), e);
+            if (e->op == OP_VAR) {
+                if (nvars == vars_cap)
+                    vars = realloc(vars, (vars_cap *= 2) * sizeof *vars);
+                vars[nvars++] = e;
+            }
+            /* a user call's value (args[0]) holds the same variables */
+            for (uint32_t i = 0; i < e->n; i++) {
+                if (sp == stack_cap)
+                    stack = realloc(stack, (stack_cap *= 2) * sizeof *stack);
+                stack[sp++] = e->args[i];
+            }
+        }
+    }
+    free(stack);
+    map_free(&seen);
+    qsort(vars, nvars, sizeof *vars, cmp_var_name);
+    *out = vars;
+    return nvars;
+}
+
+static Expr *subst(SgCtx *ctx, Expr *e, Map *memo)
+{
+    Expr *done = map_get(memo, map_key(e, NULL));
+    if (done)
+        return done;
+    Expr *small[4], **args = e->n <= 4 ? small : xcalloc(e->n, sizeof *args);
+    int changed = 0;
+    for (uint32_t i = 0; i < e->n; i++) {
+        args[i] = subst(ctx, e->args[i], memo);
+        changed |= args[i] != e->args[i];
+    }
+    Expr *r = changed ? expr_rebuild(ctx, e, args) : e;
+    if (args != small)
+        free(args);
+    map_put(memo, map_key(e, NULL), r);
+    return r;
+}
+
+Expr *expr_subst(SgCtx *ctx, Expr *e, Expr **vars, Expr **vals, size_t n)
+{
+    Map memo = {0};
+    for (size_t i = 0; i < n; i++)
+        map_put(&memo, map_key(vars[i], NULL), vals[i]);
+    Expr *r = subst(ctx, e, &memo);
+    map_free(&memo);
+    return r;
+}

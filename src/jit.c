@@ -1,0 +1,81 @@
+/* jit.c - C source to machine code in memory through libtcc. Every libtcc
+ * call lives here. The compiler's messages are captured into the SgError,
+ * never printed; libm's functions are handed to the compiled code directly,
+ * so nothing is looked up on disk but <math.h> and libtcc1.a. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libtcc.h>
+
+#include "symgrad.h"
+
+#ifndef SG_TCC_LIB_DIR
+#define SG_TCC_LIB_DIR "/usr/lib/x86_64-linux-gnu/tcc"
+#endif
+
+struct Jit {
+    TCCState *s;
+};
+
+static void on_error(void *opaque, const char *msg)
+{
+    Buf *b = opaque;
+    if (b->len < 400)
+        emitf(b, "%s%s", b->len ? "; " : "", msg);
+}
+
+/* The libm functions emitted code may call. */
+static const struct {
+    const char *name;
+    const void *fn;
+} libm[] = {
+#define M1(f) {#f, (const void *)(double (*)(double))f}
+#define M2(f) {#f, (const void *)(double (*)(double, double))f}
+    M1(fabs), M1(acos), M1(acosh), M1(asin), M1(asinh), M1(atan), M1(atanh),
+    M1(cbrt), M1(ceil), M1(cos), M1(cosh), M1(erf), M1(erfc), M1(exp), M1(expm1),
+    M1(floor), M1(log), M1(log10), M1(log1p), M1(log2), M1(sin), M1(sinh),
+    M1(sqrt), M1(tan), M1(tanh), M2(pow), M2(atan2), M2(hypot),
+#undef M1
+#undef M2
+};
+
+Jit *jit_compile(const char *src, SgError *err)
+{
+    Buf msgs = {0};
+    TCCState *s = tcc_new();
+    if (!s) {
+        sg_error_set(err, 0, 0, "cannot start the C compiler (libtcc)");
+        return NULL;
+    }
+    tcc_set_lib_path(s, SG_TCC_LIB_DIR);
+    tcc_set_error_func(s, &msgs, on_error);
+    tcc_set_options(s, "-nostdlib");
+    tcc_set_output_type(s, TCC_OUTPUT_MEMORY);
+    for (size_t i = 0; i < sizeof libm / sizeof libm[0]; i++)
+        tcc_add_symbol(s, libm[i].name, libm[i].fn);
+    if (tcc_compile_string(s, src) < 0 || tcc_relocate(s, TCC_RELOCATE_AUTO) < 0) {
+        sg_error_set(err, 0, 0, "the generated C did not compile: %s",
+                     msgs.s ? msgs.s : "(no message)");
+        buf_free(&msgs);
+        tcc_delete(s);
+        return NULL;
+    }
+    buf_free(&msgs);
+    Jit *j = calloc(1, sizeof *j);
+    if (!j)
+        abort();
+    j->s = s;
+    return j;
+}
+
+void *jit_symbol(Jit *j, const char *name) { return tcc_get_symbol(j->s, name); }
+
+void jit_free(Jit *j)
+{
+    if (!j)
+        return;
+    tcc_delete(j->s);
+    free(j);
+}

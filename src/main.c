@@ -1,0 +1,374 @@
+/* main.c - the symgrad command: options into a Query, the Query through the
+ * library, the report to standard output. The only file that exits. */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "symgrad.h"
+
+static const char usage[] =
+    "usage: symgrad [options] EXPR\n"
+    "       symgrad [options] -f FILE      (FILE '-' reads standard input)\n"
+    "\n"
+    "Differentiate EXPR symbolically, simplify, print, and evaluate at a point.\n"
+    "\n"
+    "options:\n"
+    "  --wrt VARS      comma list of variables (default: every free variable)\n"
+    "  --order N       N-th derivative in each --wrt variable (default 1; 0 = the function)\n"
+    "  --hessian       all second partials over --wrt\n"
+    "  --at POINT      x=1,y=-2, or a bare number when there is one variable\n"
+    "  --values        print only the numbers (%.17g), one line per --wrt variable\n"
+    "                  (a Hessian: one row per line)\n"
+    "  --format F      infix (default) | json\n"
+    "  --check         compare every derivative at --at with a finite difference;\n"
+    "                  exit 1 when one disagrees\n"
+    "  -f FILE         read the expression or program from FILE\n"
+    "  -h, --help      show this help\n"
+    "  --version       show the version\n"
+    "  --              end of options: symgrad --wrt x -- '-x^2'\n"
+    "\n"
+    "language: numbers, pi, e; ?: || && < <= > >= == != + - * / ^ (or **);\n"
+    "  sin cos tan asin acos atan sinh cosh tanh asinh acosh atanh exp log log2\n"
+    "  log10 log1p expm1 sqrt cbrt abs sign floor ceil sigmoid softplus relu erf\n"
+    "  erfc pow atan2 hypot min max clamp stop (alias detach);\n"
+    "  programs: 'name = expr' lines or ';', '#' comments, def f(u) = ... [grad ...]\n"
+    "\n"
+    "example:\n"
+    "  symgrad 'sin(x^2)' --wrt x --at 4\n"
+    "\n"
+    "exit status: 0 success, 1 a --check that failed, 2 a usage or input error\n";
+
+typedef struct {
+    const char *expr;   /* EXPR argument */
+    const char *file;   /* -f FILE */
+    const char *wrt;
+    const char *at;
+    int order, hessian, values, check;
+    Format format;
+} Options;
+
+static _Noreturn void die(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("symgrad: error: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputs("\n", stderr);
+    va_end(ap);
+    exit(2);
+}
+
+/* The source line of an error and a caret under its column (a window of the
+ * line when it is long). */
+static void show_source(const char *src, size_t len, int line, int col)
+{
+    const char *p = src, *end = src + len;
+    for (int l = 1; l < line && p < end; p++)
+        if (*p == '\n')
+            l++;
+    const char *eol = memchr(p, '\n', (size_t)(end - p));
+    size_t llen = (size_t)((eol ? eol : end) - p), c = col > 0 ? (size_t)col - 1 : 0;
+    if (c > llen)
+        c = llen;
+    size_t start = c > 60 ? c - 40 : 0, stop = start + 100 < llen ? start + 100 : llen;
+    fputs(start ? "..." : "", stderr);
+    for (size_t i = start; i < stop; i++) {
+        unsigned char ch = (unsigned char)p[i];
+        fputc(ch == '\t' || (ch >= 0x20 && ch < 0x7f) ? ch : '?', stderr);
+    }
+    fputs(start ? "\n   " : "\n", stderr);
+    for (size_t i = start; i < c; i++)
+        fputc(p[i] == '\t' ? '\t' : ' ', stderr);
+    fputs("^\n", stderr);
+}
+
+static char *read_all(FILE *f, size_t *len)
+{
+    size_t cap = 1 << 16, n = 0;
+    char *s = malloc(cap);
+    for (size_t got; s && (got = fread(s + n, 1, cap - n - 1, f)) > 0;) {
+        n += got;
+        if (cap - n - 1 == 0)
+            s = realloc(s, cap *= 2);
+    }
+    if (!s)
+        die("out of memory reading the input");
+    s[n] = 0;
+    *len = n;
+    return s;
+}
+
+static char *read_source(const Options *o, size_t *len)
+{
+    if (!o->file) {
+        *len = strlen(o->expr);
+        char *s = malloc(*len + 1);
+        memcpy(s, o->expr, *len + 1);
+        return s;
+    }
+    if (!strcmp(o->file, "-"))
+        return read_all(stdin, len);
+    FILE *f = fopen(o->file, "rb");
+    if (!f)
+        die("cannot read '%s': %s", o->file, strerror(errno));
+    char *s = read_all(f, len);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad)
+        die("cannot read '%s': %s", o->file, strerror(errno));
+    return s;
+}
+
+static int parse_int(const char *s, int *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < 0 || v > 1000)
+        return 0;
+    *out = (int)v;
+    return 1;
+}
+
+static const char *option_value(int argc, char **argv, int *i, const char *name)
+{
+    const char *eq = strchr(argv[*i], '=');
+    if (eq && !strncmp(argv[*i], name, (size_t)(eq - argv[*i])))
+        return eq + 1;
+    if (*i + 1 >= argc)
+        die("%s needs a value (see symgrad --help)", name);
+    return argv[++*i];
+}
+
+/* Is arg the option name, alone or as name=value? */
+static int is_opt(const char *arg, const char *name)
+{
+    size_t n = strlen(name);
+    return !strncmp(arg, name, n) && (arg[n] == 0 || (arg[n] == '=' && name[1] == '-'));
+}
+
+static void set_expr(Options *o, const char *arg)
+{
+    if (o->expr || o->file)
+        die("more than one expression: '%s' (quote the expression as one argument)", arg);
+    o->expr = arg;
+}
+
+static void parse_options(int argc, char **argv, Options *o)
+{
+    static const char *later[] = {"--emit-c", "--name", "--steps", "--data", "--templates",
+                                  "--real", NULL};
+    memset(o, 0, sizeof *o);
+    o->order = 1;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--")) {
+            for (i++; i < argc; i++)
+                set_expr(o, argv[i]);
+            break;
+        } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            fputs(usage, stdout);
+            exit(0);
+        } else if (!strcmp(a, "--version")) {
+            printf("symgrad %s\n", SYMGRAD_VERSION);
+            exit(0);
+        } else if (is_opt(a, "--wrt")) {
+            o->wrt = option_value(argc, argv, &i, "--wrt");
+        } else if (is_opt(a, "--at")) {
+            o->at = option_value(argc, argv, &i, "--at");
+        } else if (is_opt(a, "--order")) {
+            const char *v = option_value(argc, argv, &i, "--order");
+            if (!parse_int(v, &o->order))
+                die("--order takes a whole number from 0 to 1000, not '%s'", v);
+        } else if (is_opt(a, "--format")) {
+            const char *v = option_value(argc, argv, &i, "--format");
+            if (!strcmp(v, "infix"))
+                o->format = FMT_INFIX;
+            else if (!strcmp(v, "json"))
+                o->format = FMT_JSON;
+            else if (!strcmp(v, "c") || !strcmp(v, "latex") || !strcmp(v, "dot"))
+                die("--format %s is not available in this version (infix, json)", v);
+            else
+                die("unknown format '%s' (infix, json)", v);
+        } else if (!strcmp(a, "--hessian")) {
+            o->hessian = 1;
+        } else if (!strcmp(a, "--values")) {
+            o->values = 1;
+        } else if (!strcmp(a, "--check")) {
+            o->check = 1;
+        } else if (!strcmp(a, "-f")) {
+            if (i + 1 >= argc)
+                die("-f needs a file name ('-' for standard input)");
+            if (o->expr || o->file)
+                die("-f and an expression argument: give one or the other");
+            o->file = argv[++i];
+        } else {
+            for (int k = 0; later[k]; k++)
+                if (is_opt(a, later[k]))
+                    die("%s is not available in this version", later[k]);
+            if (a[0] == '-' && a[1] == '-' && isalpha((unsigned char)a[2]))
+                die("unknown option '%s' (see symgrad --help)", a);
+            set_expr(o, a);
+        }
+    }
+    if (!o->expr && !o->file)
+        die("no expression given (try: symgrad 'sin(x^2)' --wrt x --at 4, or --help)");
+    if (o->check && !o->at)
+        die("--check needs a point: add --at");
+}
+
+static int valid_name(const char *s, size_t n)
+{
+    if (!n || !(isalpha((unsigned char)s[0]) || s[0] == '_'))
+        return 0;
+    for (size_t i = 1; i < n; i++)
+        if (!(isalnum((unsigned char)s[i]) || s[i] == '_'))
+            return 0;
+    return 1;
+}
+
+/* --wrt x,y into variable nodes (default: every free variable). */
+static void resolve_wrt(SgCtx *ctx, const Options *o, Query *q)
+{
+    if (!o->wrt) {
+        q->wrt = malloc((q->nvars ? q->nvars : 1) * sizeof *q->wrt);
+        memcpy(q->wrt, q->vars, q->nvars * sizeof *q->wrt);
+        q->nwrt = q->nvars;
+        return;
+    }
+    size_t cap = 8;
+    q->wrt = malloc(cap * sizeof *q->wrt);
+    for (const char *p = o->wrt;;) {
+        const char *comma = strchr(p, ',');
+        size_t n = comma ? (size_t)(comma - p) : strlen(p);
+        while (n && isspace((unsigned char)*p))
+            p++, n--;
+        while (n && isspace((unsigned char)p[n - 1]))
+            n--;
+        if (!valid_name(p, n) || op_find_func(p, n) >= 0 ||
+            (n == 2 && !memcmp(p, "pi", 2)) || (n == 1 && *p == 'e'))
+            die("--wrt: '%.*s' is not a variable name", (int)n, p);
+        Expr *v = expr_var(ctx, p, n);
+        for (size_t i = 0; i < q->nwrt; i++)
+            if (q->wrt[i] == v)
+                die("--wrt: '%.*s' is listed twice", (int)n, p);
+        if (q->nwrt == cap)
+            q->wrt = realloc(q->wrt, (cap *= 2) * sizeof *q->wrt);
+        q->wrt[q->nwrt++] = v;
+        if (!comma)
+            break;
+        p = comma + 1;
+    }
+}
+
+static double parse_number(const char *s, size_t n, const char *what)
+{
+    char buf[64];
+    if (n == 0 || n >= sizeof buf)
+        die("--at: %s needs a number", what);
+    memcpy(buf, s, n);
+    buf[n] = 0;
+    if (buf[0] == '[')
+        die("--at: %s: vector values are not supported in this version", what);
+    char *end;
+    double v = strtod(buf, &end);
+    if (end == buf || *end)
+        die("--at: '%s' is not a number (for %s)", buf, what);
+    return v;
+}
+
+/* --at x=1,y=2 (or a bare number for one variable) into q->at. */
+static void resolve_at(const Options *o, Query *q)
+{
+    q->have_at = 1;
+    q->at = calloc(q->nvars ? q->nvars : 1, sizeof *q->at);
+    int *seen = calloc(q->nvars ? q->nvars : 1, sizeof *seen);
+    const char *p = o->at;
+    if (!strchr(p, '=')) {
+        if (q->nvars != 1)
+            die("--at: a bare number needs exactly one variable; the expression has %zu "
+                "(write --at name=value,...)", q->nvars);
+        q->at[0] = parse_number(p, strlen(p), q->vars[0]->name);
+        free(seen);
+        return;
+    }
+    for (;;) {
+        const char *comma = strchr(p, ','), *eq = strchr(p, '=');
+        size_t n = comma ? (size_t)(comma - p) : strlen(p);
+        if (!eq || (comma && eq > comma))
+            die("--at: '%.*s' is not name=value", (int)n, p);
+        size_t nn = (size_t)(eq - p);
+        while (nn && isspace((unsigned char)p[nn - 1]))
+            nn--;
+        size_t k = 0;
+        while (k < q->nvars && (strlen(q->vars[k]->name) != nn ||
+                                memcmp(q->vars[k]->name, p, nn)))
+            k++;
+        char name[128];
+        snprintf(name, sizeof name, "%.*s", (int)(nn < 100 ? nn : 100), p);
+        double v = parse_number(eq + 1, (size_t)(p + n - eq - 1), name);
+        if (k == q->nvars) {
+            int is_wrt = 0;
+            for (size_t i = 0; i < q->nwrt; i++)
+                is_wrt |= !strcmp(q->wrt[i]->name, name);
+            if (!is_wrt)
+                die("--at: '%s' is not a variable of the expression", name);
+        } else {
+            if (seen[k])
+                die("--at: '%s' is given twice", name);
+            seen[k] = 1;
+            q->at[k] = v;
+        }
+        if (!comma)
+            break;
+        p = comma + 1;
+    }
+    for (size_t i = 0; i < q->nvars; i++)
+        if (!seen[i])
+            die("--at: no value for '%s'", q->vars[i]->name);
+    free(seen);
+}
+
+int main(int argc, char **argv)
+{
+    Options o;
+    parse_options(argc, argv, &o);
+    size_t len;
+    char *src = read_source(&o, &len);
+    SgCtx *ctx = sg_new();
+    Program prog;
+    SgError err;
+    if (!parse_program(ctx, src, len, &prog, &err)) {
+        const char *where = o.file && strcmp(o.file, "-") ? o.file : NULL;
+        if (err.line) {
+            fprintf(stderr, "symgrad: error: %s%s%d:%d: %s\n", where ? where : "",
+                    where ? ":" : "", err.line, err.col, err.msg);
+            show_source(src, len, err.line, err.col);
+        } else {
+            fprintf(stderr, "symgrad: error: %s\n", err.msg);
+        }
+        return 2;
+    }
+    Query q = {.f = prog.out, .order = o.order, .hessian = o.hessian};
+    q.nvars = expr_free_vars(&q.f, 1, &q.vars);
+    resolve_wrt(ctx, &o, &q);
+    if (o.at)
+        resolve_at(&o, &q);
+    query_derive(ctx, &q);
+    if (o.at && !query_evaluate(ctx, &q, o.check, &err))
+        die("%s", err.msg);
+    Buf out = {0};
+    report(&out, &q, o.format, o.values, o.check);
+    fwrite(out.s, 1, out.len, stdout);
+    int failed = 0;
+    for (size_t i = 0; o.check && i < q.nderivs; i++)
+        failed |= !q.check_ok[i];
+    buf_free(&out);
+    query_free(&q);
+    sg_free(ctx);
+    free(src);
+    return failed ? 1 : 0;
+}

@@ -1,0 +1,245 @@
+/* print_infix.c - the graph as a person writes it: a - b rather than
+ * a + (-1)*b, x/(2*y) rather than x*y^-1/2, sqrt(x), and the fewest
+ * parentheses that keep the meaning under the language's precedence. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "symgrad.h"
+
+enum { P_SELECT = 1, P_OR, P_AND, P_CMP, P_ADD, P_MUL, P_UNARY, P_POW, P_ATOM };
+
+static void pr(Buf *b, const Expr *e, int min);
+
+static int is_neg_num(const Expr *e) { return e->op == OP_NUM && e->num < 0; }
+
+/* A negative number exponent moves the factor under the fraction bar. */
+static int in_denominator(const Expr *f)
+{
+    return f->op == OP_POW && is_neg_num(f->args[1]);
+}
+
+/* The sign a term is written with: a product with a negative coefficient,
+ * or a negative number. */
+static int negative(const Expr *e)
+{
+    if (e->op == OP_MUL)
+        return is_neg_num(e->args[0]);
+    return is_neg_num(e);
+}
+
+static void pr_num(Buf *b, const Expr *e, int absval)
+{
+    if (e->exact) {
+        long long p = absval && e->p < 0 ? -(long long)e->p : (long long)e->p;
+        if (e->q == 1)
+            emitf(b, "%lld", p);
+        else
+            emitf(b, "%lld/%lld", p, (long long)e->q);
+        return;
+    }
+    char s[40];
+    fmt_double(s, sizeof s, absval && e->num < 0 ? -e->num : e->num);
+    emitf(b, "%s", s);
+}
+
+static int num_prec(const Expr *e)
+{
+    if (e->num < 0 || (!e->exact && e->num != e->num))
+        return P_UNARY;
+    return e->exact && e->q != 1 ? P_MUL : P_ATOM;
+}
+
+static int prec(const Expr *e)
+{
+    switch (e->op) {
+    case OP_NUM: return num_prec(e);
+    case OP_ADD: return P_ADD;
+    case OP_MUL: return P_MUL;
+    case OP_POW:
+        if (in_denominator(e))
+            return P_MUL;
+        return e->args[1]->op == OP_NUM && e->args[1]->exact && e->args[1]->p == 1 &&
+                       e->args[1]->q == 2
+                   ? P_ATOM : P_POW;
+    case OP_SELECT: return P_SELECT;
+    case OP_OR: return P_OR;
+    case OP_AND: return P_AND;
+    default: return op_info[e->op].kind == KIND_CMP ? P_CMP : P_ATOM;
+    }
+}
+
+/* base^k for a number k (already made positive by the caller). */
+static void pr_power(Buf *b, const Expr *base, const Expr *k, int negate)
+{
+    double v = negate ? -k->num : k->num;
+    if (k->exact && v == 1) {
+        pr(b, base, P_MUL + 1);
+        return;
+    }
+    if (k->exact && v == 0.5) {
+        emitf(b, "sqrt(");
+        pr(b, base, 0);
+        emitf(b, ")");
+        return;
+    }
+    pr(b, base, P_POW + 1);
+    emitf(b, "^");
+    if (!negate) {
+        pr(b, k, P_POW);
+        return;
+    }
+    int paren = num_prec(k) == P_MUL; /* x^(1/3) */
+    emitf(b, paren ? "(" : "");
+    pr_num(b, k, 1);
+    emitf(b, paren ? ")" : "");
+}
+
+static void pr_factor(Buf *b, const Expr *f)
+{
+    if (f->op == OP_POW && f->args[1]->op == OP_NUM)
+        pr_power(b, f->args[0], f->args[1], 0);
+    else
+        pr(b, f, P_MUL + 1);
+}
+
+/* A product (or a lone power with a negative exponent) as
+ * [-]numerator[/denominator]; with absval the sign is left to the caller. */
+static void pr_product(Buf *b, const Expr *e, int absval)
+{
+    const Expr *const *f = e->op == OP_MUL ? (const Expr *const *)e->args : &e;
+    uint32_t n = e->op == OP_MUL ? e->n : 1, i = 0;
+    const Expr *c = f[0]->op == OP_NUM ? f[i++] : NULL;
+    int nnum = 0, nden = c && c->exact && c->q != 1;
+    for (uint32_t j = i; j < n; j++)
+        in_denominator(f[j]) ? nden++ : nnum++;
+    if (c && c->num < 0 && !absval)
+        emitf(b, "-");
+    int wrote = 0;
+    if (c && (!c->exact || (c->p != 1 && c->p != -1) || !nnum)) {
+        if (c->exact)
+            emitf(b, "%lld", (long long)(c->p < 0 ? -c->p : c->p));
+        else
+            pr_num(b, c, 1);
+        wrote = 1;
+    }
+    for (uint32_t j = i; j < n; j++) {
+        if (in_denominator(f[j]))
+            continue;
+        emitf(b, wrote ? "*" : "");
+        pr_factor(b, f[j]);
+        wrote = 1;
+    }
+    if (!wrote)
+        emitf(b, "1");
+    if (!nden)
+        return;
+    emitf(b, "/");
+    int paren = nden > 1; /* one factor binds tighter than / by itself */
+    emitf(b, paren ? "(" : "");
+    int first = 1;
+    if (c && c->exact && c->q != 1) {
+        emitf(b, "%lld", (long long)c->q);
+        first = 0;
+    }
+    for (uint32_t j = i; j < n; j++) {
+        if (!in_denominator(f[j]))
+            continue;
+        emitf(b, first ? "" : "*");
+        pr_power(b, f[j]->args[0], f[j]->args[1], 1);
+        first = 0;
+    }
+    emitf(b, paren ? ")" : "");
+}
+
+static void pr_sum(Buf *b, const Expr *e)
+{
+    for (uint32_t i = 0; i < e->n; i++) {
+        const Expr *t = e->args[i];
+        int neg = negative(t);
+        if (i)
+            emitf(b, neg ? " - " : " + ");
+        else if (neg)
+            emitf(b, "-");
+        if (t->op == OP_NUM)
+            pr_num(b, t, 1);
+        else if (t->op == OP_MUL || in_denominator(t))
+            pr_product(b, t, 1);
+        else
+            pr(b, t, P_ADD + 1);
+    }
+}
+
+static const char *cmp_text(Op op)
+{
+    switch (op) {
+    case OP_AND: return " && ";
+    case OP_OR: return " || ";
+    default: break;
+    }
+    static char s[8];
+    snprintf(s, sizeof s, " %s ", op_info[op].name);
+    return s;
+}
+
+static void pr_args(Buf *b, const char *name, Expr *const *args, uint32_t n)
+{
+    emitf(b, "%s(", name);
+    for (uint32_t i = 0; i < n; i++) {
+        emitf(b, i ? ", " : "");
+        pr(b, args[i], 0);
+    }
+    emitf(b, ")");
+}
+
+static void pr(Buf *b, const Expr *e, int min)
+{
+    int p = prec(e), paren = p < min;
+    emitf(b, paren ? "(" : "");
+    switch (e->op) {
+    case OP_NUM: pr_num(b, e, 0); break;
+    case OP_VAR: emitf(b, "%s", e->name); break;
+    case OP_PI: case OP_E: emitf(b, "%s", op_info[e->op].name); break;
+    case OP_ADD: pr_sum(b, e); break;
+    case OP_MUL: pr_product(b, e, 0); break;
+    case OP_POW:
+        if (in_denominator(e))
+            pr_product(b, e, 0);
+        else if (e->args[1]->op == OP_NUM)
+            pr_power(b, e->args[0], e->args[1], 0);
+        else {
+            pr(b, e->args[0], P_POW + 1);
+            emitf(b, "^");
+            pr(b, e->args[1], P_POW);
+        }
+        break;
+    case OP_SELECT:
+        pr(b, e->args[0], P_OR);
+        emitf(b, " ? ");
+        pr(b, e->args[1], P_SELECT);
+        emitf(b, " : ");
+        pr(b, e->args[2], P_SELECT);
+        break;
+    case OP_CALL: pr_args(b, e->fn->name, e->args + 1, e->n - 1); break;
+    default:
+        if (op_info[e->op].kind == KIND_CMP) {
+            pr(b, e->args[0], p);
+            emitf(b, "%s", cmp_text((Op)e->op));
+            pr(b, e->args[1], p + 1);
+        } else {
+            pr_args(b, op_info[e->op].name, e->args, e->n);
+        }
+    }
+    emitf(b, paren ? ")" : "");
+}
+
+void print_infix(Buf *b, const Expr *e) { pr(b, e, 0); }
+
+char *expr_to_string(const Expr *e)
+{
+    Buf b = {0};
+    print_infix(&b, e);
+    if (!b.s)
+        emitf(&b, "");
+    return b.s;
+}

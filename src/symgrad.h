@@ -1,0 +1,280 @@
+/* symgrad.h - the libsymgrad interface.
+ *
+ * Data flows lex -> parse -> expr (the hash-consed graph, kept canonical by
+ * simplify) -> deriv -> print_* / emit_c -> jit. Every node belongs to an
+ * SgCtx and is freed with it. Library functions report failure through an
+ * SgError and never exit; only main.c decides what to do with an error.
+ */
+#ifndef SYMGRAD_H
+#define SYMGRAD_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SYMGRAD_VERSION "0.1.0"
+
+/* ---- the table of operations (ops.def) ---------------------------------- */
+
+typedef enum {
+#define OP(id, name, arity, kind, c, latex) OP_##id,
+#include "ops.def"
+    OP_COUNT
+} Op;
+
+typedef enum { KIND_LEAF, KIND_ARITH, KIND_FUNC, KIND_CMP, KIND_USER } OpKind;
+
+typedef struct {
+    const char *name;  /* spelling in the language */
+    int arity;         /* argument count, -1 for n-ary */
+    OpKind kind;
+    const char *c;     /* C spelling (FUNC) */
+    const char *latex; /* LaTeX spelling (FUNC) */
+} OpInfo;
+
+extern const OpInfo op_info[OP_COUNT];
+
+/* The function (kind FUNC) spelled s[0..len), or -1. Knows the aliases
+ * detach (stop) and pow (the ^ operator). */
+int op_find_func(const char *s, size_t len);
+
+/* ---- errors and text buffers -------------------------------------------- */
+
+typedef struct {
+    int line, col; /* 1-based position in the source; 0 when none applies */
+    char msg[512];
+} SgError;
+
+void sg_error_set(SgError *err, int line, int col, const char *fmt, ...);
+
+/* A growing string; all generated text goes through emitf(). */
+typedef struct {
+    char *s;
+    size_t len, cap;
+} Buf;
+
+void emitf(Buf *b, const char *fmt, ...);
+void vemitf(Buf *b, const char *fmt, va_list ap);
+void buf_putc(Buf *b, char c);
+void buf_free(Buf *b);
+
+/* Shortest text that reads back as the same double ("0.1", "1e-8", "-inf"). */
+void fmt_double(char *out, size_t size, double v);
+
+/* ---- the expression graph (expr.c, simplify.c) -------------------------- */
+
+typedef struct SgCtx SgCtx;
+typedef struct Expr Expr;
+typedef struct UserFn UserFn;
+
+struct Expr {
+    uint8_t op;        /* Op */
+    uint8_t exact;     /* OP_NUM: the value is exactly the rational p/q */
+    uint32_t n;        /* number of arguments */
+    uint32_t hash;     /* structural hash: equal structure, equal hash */
+    uint32_t id;       /* creation order in the context, 0-based */
+    double num;        /* OP_NUM: the value */
+    int64_t p, q;      /* OP_NUM when exact: p/q in lowest terms, q > 0 */
+    const char *name;  /* OP_VAR: interned name */
+    const UserFn *fn;  /* OP_CALL: the definition called */
+    Expr *args[];      /* OP_CALL: args[0] is the value, then the actuals */
+};
+
+/* A user function `def f(params) = body [grad d1 | grad (d1, ...)]`. */
+struct UserFn {
+    const char *name;
+    int nparams;
+    Expr **params; /* OP_VAR nodes */
+    Expr *body;
+    Expr **grad;   /* one partial per parameter, or NULL: differentiate body */
+};
+
+SgCtx *sg_new(void);
+void sg_free(SgCtx *ctx);
+size_t sg_node_count(const SgCtx *ctx);
+
+/* Allocate n bytes that live as long as the context. */
+void *sg_alloc(SgCtx *ctx, size_t n);
+
+/* Every constructor returns the canonical, interned node: structurally equal
+ * expressions are the same pointer. */
+Expr *expr_num(SgCtx *ctx, double v);           /* inexact (float) number */
+Expr *expr_int(SgCtx *ctx, int64_t v);
+Expr *expr_rat(SgCtx *ctx, int64_t p, int64_t q);
+Expr *expr_var(SgCtx *ctx, const char *name, size_t len);
+Expr *expr_constant(SgCtx *ctx, Op op);             /* OP_PI, OP_E */
+Expr *expr_add(SgCtx *ctx, Expr *a, Expr *b);
+Expr *expr_sub(SgCtx *ctx, Expr *a, Expr *b);
+Expr *expr_mul(SgCtx *ctx, Expr *a, Expr *b);
+Expr *expr_div(SgCtx *ctx, Expr *a, Expr *b);
+Expr *expr_neg(SgCtx *ctx, Expr *a);
+Expr *expr_pow(SgCtx *ctx, Expr *base, Expr *exp);
+Expr *expr_add_n(SgCtx *ctx, Expr **terms, size_t n);
+Expr *expr_mul_n(SgCtx *ctx, Expr **factors, size_t n);
+/* A function, comparison, logic operator or select (c ? a : b). */
+Expr *expr_call(SgCtx *ctx, Op op, Expr **args, size_t n);
+Expr *expr_call1(SgCtx *ctx, Op op, Expr *a);
+Expr *expr_call2(SgCtx *ctx, Op op, Expr *a, Expr *b);
+/* A call of a user function with a custom gradient. */
+Expr *expr_user(SgCtx *ctx, const UserFn *fn, Expr **args);
+/* e with each vars[i] replaced by vals[i]. */
+Expr *expr_subst(SgCtx *ctx, Expr *e, Expr **vars, Expr **vals, size_t n);
+
+/* The raw interning constructor; simplify.c calls it once a node is
+ * canonical. Nobody else should. */
+Expr *expr_intern(SgCtx *ctx, Op op, Expr **args, size_t n, double num,
+                  int exact, int64_t p, int64_t q, const char *name,
+                  const UserFn *fn);
+
+static inline int expr_is_num(const Expr *e) { return e->op == OP_NUM; }
+int expr_is_int(const Expr *e);
+int expr_is_zero(const Expr *e);
+int expr_is_one(const Expr *e);
+/* Rebuild e's operation over new arguments through the canonical
+ * constructors (used by substitution and the simplifier). */
+Expr *expr_rebuild(SgCtx *ctx, const Expr *e, Expr **args);
+
+/* Total order used to keep sums and products canonical (simplify.c). */
+int expr_cmp(const Expr *a, const Expr *b);
+
+/* The free variables under roots, sorted by name, in a malloc'd array. */
+size_t expr_free_vars(Expr **roots, size_t nroots, Expr ***out);
+
+/* A hash map from a pair of nodes (or one node and NULL) to a node, used for
+ * memo tables. */
+typedef struct {
+    uint64_t *keys; /* 0 = empty slot */
+    Expr **vals;
+    size_t cap, len;
+} Map;
+
+uint64_t map_key(const Expr *a, const Expr *b);
+Expr *map_get(const Map *m, uint64_t key);
+void map_put(Map *m, uint64_t key, Expr *val);
+void map_free(Map *m);
+
+/* The context's memo of derivatives. */
+Map *sg_deriv_memo(SgCtx *ctx);
+
+/* ---- front end (lex.c, parse.c) ----------------------------------------- */
+
+typedef enum {
+    T_EOF, T_NEWLINE, T_NUM, T_IDENT,
+    T_PLUS, T_MINUS, T_STAR, T_SLASH, T_CARET, T_LPAREN, T_RPAREN,
+    T_LBRACKET, T_RBRACKET, T_COMMA, T_SEMI, T_ASSIGN, T_QUESTION, T_COLON,
+    T_LT, T_LE, T_GT, T_GE, T_EQ, T_NE, T_AND, T_OR
+} TokKind;
+
+typedef struct {
+    TokKind kind;
+    const char *start; /* the token's text in the source */
+    size_t len;
+    int line, col;     /* 1-based */
+    double num;        /* T_NUM: the value */
+    int exact;         /* T_NUM: an integer literal that fits in int64 */
+    int64_t inum;      /* T_NUM when exact */
+} Token;
+
+typedef struct {
+    const char *src, *end, *p;
+    int line;
+    const char *line_start;
+    int depth; /* open ( and [: new lines inside them are spaces */
+} Lexer;
+
+void lex_init(Lexer *lx, const char *src, size_t len);
+/* The next token; 0 and err on malformed input. */
+int lex_next(Lexer *lx, Token *t, SgError *err);
+const char *lex_kind_name(TokKind k);
+
+typedef struct {
+    Expr *out;          /* the program's result */
+    const char *source; /* the text parsed (not owned) */
+} Program;
+
+/* Parse a program. On failure returns 0 and fills err with the position. */
+int parse_program(SgCtx *ctx, const char *src, size_t len, Program *prog,
+                  SgError *err);
+
+/* ---- differentiation (deriv.c) ------------------------------------------ */
+
+/* d e / d var, memoised per (node, var) in the context. */
+Expr *deriv(SgCtx *ctx, Expr *e, Expr *var);
+
+/* ---- output (print_infix.c, print_json.c) ------------------------------- */
+
+void print_infix(Buf *b, const Expr *e);
+char *expr_to_string(const Expr *e); /* malloc'd infix text */
+
+/* ---- evaluation (eval.c, emit_c.c, jit.c) ------------------------------- */
+
+/* The value of op applied to numeric arguments, as the emitted C computes it. */
+double eval_op(Op op, const double *a);
+
+/* Interpret e with vars[i] = vals[i] (a reference path beside the JIT). */
+double eval_expr(Expr *e, Expr **vars, const double *vals, size_t nvars);
+
+/* What the emitter writes: outputs[i] as functions of params. */
+typedef struct {
+    const char *name;      /* function prefix, a C identifier */
+    Expr **params;         /* OP_VAR nodes in parameter order */
+    size_t nparams;
+    Expr **outputs;        /* values to compute */
+    size_t noutputs;
+} EmitSpec;
+
+/* Write a C translation unit defining
+ *   void NAME_eval(const double *in, double *out)
+ * that computes every output from in[] (parameter order) with each shared
+ * subexpression computed once. */
+void emit_c_eval(Buf *b, const EmitSpec *spec);
+
+/* A C identifier for a variable name (name_ when it would clash with C). */
+void emit_c_ident(char *out, size_t size, const char *name);
+
+typedef struct Jit Jit;
+/* Compile C source in memory. NULL and err on failure (compiler messages are
+ * captured into err, never printed). */
+Jit *jit_compile(const char *src, SgError *err);
+void *jit_symbol(Jit *j, const char *name);
+void jit_free(Jit *j);
+
+/* ---- a whole query (query.c) and its report (report.c) ------------------ */
+
+typedef enum { FMT_INFIX, FMT_JSON } Format;
+
+typedef struct {
+    /* what was asked */
+    Expr *f;             /* the function */
+    Expr **vars;         /* its free variables, alphabetical (malloc'd) */
+    size_t nvars;
+    Expr **wrt;          /* differentiate in these (malloc'd) */
+    size_t nwrt;
+    int order;           /* N-th derivative in each wrt variable */
+    int hessian;         /* all second partials instead */
+    /* what was found */
+    Expr **derivs;       /* order: one per wrt; hessian: nwrt*nwrt row-major */
+    Expr **lower;        /* derivs[i] is d(lower[i]) / d(lower_wrt[i]) */
+    Expr **lower_wrt;
+    size_t nderivs;
+    /* values, when a point is given */
+    int have_at;
+    double *at;          /* value of each of vars */
+    double value;        /* f at the point */
+    double *dvalues;     /* each derivative at the point */
+    int *check_ok;       /* --check: per derivative */
+    double *check_fd;    /* --check: the finite difference */
+} Query;
+
+/* Differentiate q->f as q->wrt/order/hessian ask; fills derivs. */
+void query_derive(SgCtx *ctx, Query *q);
+/* Evaluate f and the derivatives at q->at through the JIT; with check also
+ * compare each derivative with a central finite difference. */
+int query_evaluate(SgCtx *ctx, Query *q, int check, SgError *err);
+void query_free(Query *q);
+
+/* Print the result for people (infix), for programs (json), or only the
+ * numbers (values_only). */
+void report(Buf *b, const Query *q, Format fmt, int values_only, int check);
+
+#endif
