@@ -357,8 +357,10 @@ int main(int argc, char **argv)
     resolve_wrt(ctx, &o, &q);
     if (o.at)
         resolve_at(&o, &q);
+    else if (!q.nvars) /* a constant has its value without a point */
+        q.have_at = 1, q.at = calloc(1, sizeof *q.at);
     query_derive(ctx, &q);
-    if (o.at && !query_evaluate(ctx, &q, o.check, &err))
+    if (q.have_at && !query_evaluate(ctx, &q, o.check, &err))
         die("%s", err.msg);
     Buf out = {0};
     report(&out, &q, o.format, o.values, o.check);

@@ -152,12 +152,20 @@ static void pr_product(Buf *b, const Expr *e, int absval)
     emitf(b, paren ? ")" : "");
 }
 
+/* Terms in canonical order, except that a sum starting with a negative term
+ * starts with its first positive one instead: 1 - x, not -x + 1. */
 static void pr_sum(Buf *b, const Expr *e)
 {
-    for (uint32_t i = 0; i < e->n; i++) {
+    uint32_t lead = 0;
+    while (lead < e->n && negative(e->args[lead]))
+        lead++;
+    if (lead == e->n)
+        lead = 0;
+    for (uint32_t k = 0; k < e->n; k++) {
+        uint32_t i = k == 0 ? lead : k <= lead ? k - 1 : k;
         const Expr *t = e->args[i];
         int neg = negative(t);
-        if (i)
+        if (k)
             emitf(b, neg ? " - " : " + ");
         else if (neg)
             emitf(b, "-");
