@@ -15,6 +15,11 @@
 #define SG_TCC_LIB_DIR "/usr/lib/x86_64-linux-gnu/tcc"
 #endif
 
+/* Declarations of libm for the compiled code. <math.h> itself is skipped
+ * (its include guard predefined): parsing glibc's header costs the compiler
+ * several times more than the code it compiles. */
+static void math_prelude(Buf *b);
+
 struct Jit {
     TCCState *s;
 };
@@ -30,9 +35,10 @@ static void on_error(void *opaque, const char *msg)
 static const struct {
     const char *name;
     const void *fn;
+    int arity;
 } libm[] = {
-#define M1(f) {#f, (const void *)(double (*)(double))f}
-#define M2(f) {#f, (const void *)(double (*)(double, double))f}
+#define M1(f) {#f, (const void *)(double (*)(double))f, 1}
+#define M2(f) {#f, (const void *)(double (*)(double, double))f, 2}
     M1(fabs), M1(acos), M1(acosh), M1(asin), M1(asinh), M1(atan), M1(atanh),
     M1(cbrt), M1(ceil), M1(cos), M1(cosh), M1(erf), M1(erfc), M1(exp), M1(expm1),
     M1(floor), M1(log), M1(log10), M1(log1p), M1(log2), M1(sin), M1(sinh),
@@ -41,9 +47,17 @@ static const struct {
 #undef M2
 };
 
+static void math_prelude(Buf *b)
+{
+    for (size_t i = 0; i < sizeof libm / sizeof libm[0]; i++)
+        emitf(b, libm[i].arity == 1 ? "double %s(double);\n" : "double %s(double, double);\n",
+              libm[i].name);
+    emitf(b, "#line 1\n");
+}
+
 Jit *jit_compile(const char *src, SgError *err)
 {
-    Buf msgs = {0};
+    Buf msgs = {0}, code = {0};
     TCCState *s = tcc_new();
     if (!s) {
         sg_error_set(err, 0, 0, "cannot start the C compiler (libtcc)");
@@ -53,9 +67,14 @@ Jit *jit_compile(const char *src, SgError *err)
     tcc_set_error_func(s, &msgs, on_error);
     tcc_set_options(s, "-nostdlib");
     tcc_set_output_type(s, TCC_OUTPUT_MEMORY);
+    tcc_define_symbol(s, "_MATH_H", "1");
     for (size_t i = 0; i < sizeof libm / sizeof libm[0]; i++)
         tcc_add_symbol(s, libm[i].name, libm[i].fn);
-    if (tcc_compile_string(s, src) < 0 || tcc_relocate(s, TCC_RELOCATE_AUTO) < 0) {
+    math_prelude(&code);
+    emitf(&code, "%s", src);
+    int ok = tcc_compile_string(s, code.s) >= 0 && tcc_relocate(s, TCC_RELOCATE_AUTO) >= 0;
+    buf_free(&code);
+    if (!ok) {
         sg_error_set(err, 0, 0, "the generated C did not compile: %s",
                      msgs.s ? msgs.s : "(no message)");
         buf_free(&msgs);

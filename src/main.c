@@ -47,6 +47,7 @@ typedef struct {
     const char *wrt;
     const char *at;
     int order, hessian, values, check;
+    int values_need_at; /* --values without --at: fine only for a constant */
     Format format;
 } Options;
 
@@ -218,6 +219,7 @@ static void parse_options(int argc, char **argv, Options *o)
         die("no expression given (try: symgrad 'sin(x^2)' --wrt x --at 4, or --help)");
     if (o->check && !o->at)
         die("--check needs a point: add --at");
+    o->values_need_at = o->values && !o->at;
 }
 
 static int valid_name(const char *s, size_t n)
@@ -359,6 +361,9 @@ int main(int argc, char **argv)
         resolve_at(&o, &q);
     else if (!q.nvars) /* a constant has its value without a point */
         q.have_at = 1, q.at = calloc(1, sizeof *q.at);
+    if (o.values_need_at && !q.have_at)
+        die("--values needs a point: add --at (the expression has %zu variable%s)", q.nvars,
+            q.nvars == 1 ? "" : "s");
     query_derive(ctx, &q);
     if (q.have_at && !query_evaluate(ctx, &q, o.check, &err))
         die("%s", err.msg);
