@@ -173,6 +173,10 @@ Expr *expr_intern(SgCtx *ctx, Op op, Expr **args, size_t n, double num,
     e->p = p;
     e->q = q;
     e->fn = fn;
+    e->depth = 1;
+    for (size_t k = 0; k < n; k++)
+        if (args[k]->depth >= e->depth)
+            e->depth = args[k]->depth + 1;
     if (name) {
         size_t len = strlen(name);
         char *copy = sg_alloc(ctx, len + 1);

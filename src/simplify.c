@@ -106,7 +106,9 @@ static const char *leaf_name(const Expr *e)
     return e->op == OP_VAR ? e->name : op_info[e->op].name;
 }
 
-int expr_cmp(const Expr *a, const Expr *b)
+/* Compare up to budget levels deep; past that, the structural hash decides
+ * (still deterministic), so sorting deep expressions stays cheap. */
+static int cmp_budget(const Expr *a, const Expr *b, int budget)
 {
     if (a == b)
         return 0;
@@ -130,13 +132,21 @@ int expr_cmp(const Expr *a, const Expr *b)
         if (c)
             return c;
     }
-    for (uint32_t i = 0; i < a->n && i < b->n; i++)
-        if ((c = expr_cmp(a->args[i], b->args[i])))
-            return c;
-    if (a->n != b->n)
-        return a->n < b->n ? -1 : 1;
-    return a->id < b->id ? -1 : 1; /* two defs of one name */
+    if (a->depth != b->depth) /* shallower first: x before sin(sin(x)) */
+        return a->depth < b->depth ? -1 : 1;
+    if (budget > 0) {
+        for (uint32_t i = 0; i < a->n && i < b->n; i++)
+            if ((c = cmp_budget(a->args[i], b->args[i], budget - 1)))
+                return c;
+        if (a->n != b->n)
+            return a->n < b->n ? -1 : 1;
+    }
+    if (a->hash != b->hash)
+        return a->hash < b->hash ? -1 : 1;
+    return a->id < b->id ? -1 : 1; /* a hash collision, or two defs of one name */
 }
+
+int expr_cmp(const Expr *a, const Expr *b) { return cmp_budget(a, b, 24); }
 
 static Expr *base_of(Expr *e) { return e->op == OP_POW ? e->args[0] : e; }
 
@@ -193,6 +203,26 @@ static int term_cmp(const void *pa, const void *pb)
     if ((i < na) != (j < nb))
         return i < na ? -1 : 1;
     return expr_cmp(a, b);
+}
+
+/* Sort v; lists built from an already sorted product or sum plus a few new
+ * elements are put in order by insertion, in linear time. */
+static void sort_nodes(Expr **v, size_t n, int (*cmp)(const void *, const void *))
+{
+    size_t descents = 0;
+    for (size_t i = 1; i < n && descents <= 4; i++)
+        descents += cmp(&v[i - 1], &v[i]) > 0;
+    if (descents > 4) {
+        qsort(v, n, sizeof *v, cmp);
+        return;
+    }
+    for (size_t i = 1; i < n; i++) {
+        Expr *x = v[i];
+        size_t j = i;
+        for (; j > 0 && cmp(&v[j - 1], &x) > 0; j--)
+            v[j] = v[j - 1];
+        v[j] = x;
+    }
 }
 
 /* ---- a growable list of nodes ----------------------------------------------- */
@@ -304,7 +334,7 @@ Expr *expr_add_n(SgCtx *ctx, Expr **terms, size_t n)
     else if (out.n == 1)
         r = out.v[0];
     else {
-        qsort(out.v, out.n, sizeof *out.v, term_cmp);
+        sort_nodes(out.v, out.n, term_cmp);
         r = expr_intern(ctx, OP_ADD, out.v, out.n, 0, 0, 0, 1, NULL, NULL);
     }
     map_free(&where);
@@ -333,7 +363,7 @@ static Expr *mul_finish(SgCtx *ctx, Expr *c, List *f)
     } else {
         list_push(f, c); /* sorts to the front */
     }
-    qsort(f->v, f->n, sizeof *f->v, factor_cmp);
+    sort_nodes(f->v, f->n, factor_cmp);
     return expr_intern(ctx, OP_MUL, f->v, f->n, 0, 0, 0, 1, NULL, NULL);
 }
 

@@ -73,6 +73,7 @@ struct Expr {
     uint32_t n;        /* number of arguments */
     uint32_t hash;     /* structural hash: equal structure, equal hash */
     uint32_t id;       /* creation order in the context, 0-based */
+    uint32_t depth;    /* 1 for a leaf, else 1 + the deepest argument */
     double num;        /* OP_NUM: the value */
     int64_t p, q;      /* OP_NUM when exact: p/q in lowest terms, q > 0 */
     const char *name;  /* OP_VAR: interned name */

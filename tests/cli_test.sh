@@ -1,0 +1,892 @@
+#!/usr/bin/env bash
+# Command-line tests for symgrad (SPEC.md §3, with the language of §2).
+#
+#   bash tests/cli_test.sh /path/to/symgrad
+#
+# Runs the binary the way a user types it and checks standard output, standard
+# error and the exit status of every case.  Numbers are compared numerically
+# (awk, relative tolerance 1e-12) unless the exact text is the contract.
+# Prints one line per failing case and ends with "N passed, M failed";
+# exits non-zero when any case failed.
+#
+# Needs only bash and Debian base tools (awk, grep, sed, head, tr, mktemp,
+# timeout from coreutils).
+
+set -u
+
+if [ $# -ne 1 ]; then
+    echo "usage: bash $0 /path/to/symgrad" >&2
+    exit 2
+fi
+SG=$1
+case $SG in /*) ;; *) SG=$PWD/$SG ;; esac
+if [ ! -x "$SG" ]; then
+    echo "cli_test: '$SG' is not an executable" >&2
+    exit 2
+fi
+
+export LC_ALL=C
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/symgrad-cli.XXXXXX") || exit 2
+trap 'rm -rf "$TMP"' EXIT
+trap 'exit 130' INT TERM
+
+OUT=$TMP/out
+ERR=$TMP/err
+PASSED=0
+FAILED=0
+CASE=""
+WHY=""
+RC=0
+STDIN=/dev/null     # what the next run reads on standard input
+LIMIT=10            # seconds before a run counts as a hang
+
+if command -v timeout >/dev/null 2>&1; then HAVE_TIMEOUT=1; else HAVE_TIMEOUT=0; fi
+
+# ---------------------------------------------------------------- helpers
+
+# one line, shortened, with newlines shown as \n
+show() {
+    printf '%s' "$1" | awk 'BEGIN { ORS = "" }
+        { if (NR > 1) print "\\n"; print }' | head -c 160
+    [ "${#1}" -gt 160 ] && printf '...'
+}
+
+begin() { CASE=$1; WHY=""; STDIN=/dev/null; LIMIT=10; }
+
+fail() { WHY="${WHY:+$WHY; }$1"; }
+
+end() {
+    if [ -z "$WHY" ]; then
+        PASSED=$((PASSED + 1))
+    else
+        FAILED=$((FAILED + 1))
+        echo "FAIL [$CASE]: $WHY"
+    fi
+}
+
+# run the binary with the given arguments; sets RC, fills $OUT and $ERR.
+# The subshell (not exec'd, hence the explicit exit) reaps the binary, so the
+# shell's "Segmentation fault" notice goes to /dev/null; RC still shows it.
+sg() {
+    if [ "$HAVE_TIMEOUT" = 1 ]; then
+        ( timeout -k 2 "$LIMIT" "$SG" "$@" <"$STDIN" >"$OUT" 2>"$ERR"; exit $? ) 2>/dev/null
+    else
+        ( "$SG" "$@" <"$STDIN" >"$OUT" 2>"$ERR"; exit $? ) 2>/dev/null
+    fi
+    RC=$?
+}
+
+rc_text() {
+    case $1 in
+        124) echo "124 (hang: killed after ${LIMIT}s)" ;;
+        134) echo "134 (crash: SIGABRT)" ;;
+        136) echo "136 (crash: SIGFPE)" ;;
+        137) echo "137 (killed: SIGKILL, hang)" ;;
+        139) echo "139 (crash: SIGSEGV)" ;;
+        *)   if [ "$1" -gt 128 ]; then echo "$1 (crash: signal $(($1 - 128)))"; else echo "$1"; fi ;;
+    esac
+}
+
+expect_rc() {
+    if [ "$RC" != "$1" ]; then
+        fail "exit status: expected $1, got $(rc_text "$RC") (stderr: '$(show "$(cat "$ERR")")')"
+    fi
+}
+
+expect_out() {           # exact standard output (without the final newline)
+    local got
+    got=$(cat "$OUT")
+    [ "$got" = "$1" ] || fail "stdout: expected '$(show "$1")', got '$(show "$got")'"
+}
+
+expect_out_has() {       # a fixed string somewhere in standard output
+    grep -qF -- "$1" "$OUT" || fail "stdout: expected to contain '$(show "$1")', got '$(show "$(cat "$OUT")")'"
+}
+
+expect_no_out() {
+    [ -s "$OUT" ] && fail "stdout: expected nothing, got '$(show "$(cat "$OUT")")'"
+    return 0
+}
+
+expect_no_err() {
+    [ -s "$ERR" ] && fail "stderr: expected nothing, got '$(show "$(cat "$ERR")")'"
+    return 0
+}
+
+expect_err_has() {       # a fixed string somewhere in standard error
+    grep -qF -- "$1" "$ERR" || fail "stderr: expected to contain '$(show "$1")', got '$(show "$(cat "$ERR")")'"
+}
+
+# Numbers on stdout, compared numerically, one expected line per output line;
+# several numbers on a line are separated by spaces.  With fmt17=1 each number
+# must also be printed as %.17g prints it (the --values contract).
+expect_nums() {
+    local want=$1 fmt17=${2:-0} msg
+    msg=$(awk -v want="$want" -v fmt17="$fmt17" '
+        function isnum(t) {
+            return t ~ /^[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$/
+        }
+        function abs(v) { return v < 0 ? -v : v }
+        BEGIN { nw = split(want, wl, "\n") }
+        { got[NR] = $0 }
+        END {
+            if (NR != nw) { printf "%d line(s) of numbers, got %d", nw, NR; exit }
+            for (i = 1; i <= nw; i++) {
+                nwt = split(wl[i], wt, " ")
+                ngt = split(got[i], gt, " ")
+                if (nwt != ngt) { printf "line %d: %d number(s), got \"%s\"", i, nwt, got[i]; exit }
+                for (j = 1; j <= nwt; j++) {
+                    if (!isnum(gt[j])) { printf "line %d: \"%s\" is not a number", i, gt[j]; exit }
+                    w = wt[j] + 0; g = gt[j] + 0
+                    tol = 1e-12 * (abs(w) > 1 ? abs(w) : 1)
+                    if (abs(g - w) > tol) { printf "line %d: %s, got %s", i, wt[j], gt[j]; exit }
+                    if (fmt17 && sprintf("%.17g", g) != gt[j]) {
+                        printf "line %d: %s is not printed as %%.17g (%s)", i, gt[j], sprintf("%.17g", g); exit
+                    }
+                }
+            }
+        }' "$OUT")
+    [ -z "$msg" ] || fail "numbers: expected $msg (stdout: '$(show "$(cat "$OUT")")')"
+}
+
+# the expression after " = " on line N of the human output
+expect_expr() {          # expect_expr LINE 'alt1' ['alt2' ...]
+    local line=$1 got alt
+    shift
+    got=$(sed -n "${line}p" "$OUT" | sed 's/^[^=]* = //')
+    for alt in "$@"; do
+        [ "$got" = "$alt" ] && return 0
+    done
+    fail "derivative on line $line: expected '$*', got '$(show "$got")'"
+}
+
+# a usage or input error: exit 2, nothing on stdout, stderr "symgrad: error: ..."
+expect_error() {         # expect_error 'text that stderr must contain' ...
+    local first t
+    expect_rc 2
+    expect_no_out
+    first=$(head -n 1 "$ERR")
+    case $first in
+        "symgrad: error: "?*) ;;
+        *) fail "stderr: expected to start with 'symgrad: error: ', got '$(show "$(cat "$ERR")")'" ;;
+    esac
+    for t in "$@"; do expect_err_has "$t"; done
+}
+
+# an error inside the expression: as expect_error, plus LINE:COL, the source
+# line and a caret under the column.
+expect_expr_error() {    # expect_expr_error LINE COL 'source line' 'message text'
+    local l=$1 c=$2 src=$3 msg=$4 first rest l2 l3 caret
+    expect_error "$msg"
+    first=$(sed -n 1p "$ERR")
+    rest=${first#symgrad: error: }
+    case $rest in
+        "$l:$c: "*|*":$l:$c: "*) ;;
+        *) fail "stderr: expected position $l:$c in '$(show "$first")'" ;;
+    esac
+    l2=$(sed -n 2p "$ERR")
+    l3=$(sed -n 3p "$ERR" | sed 's/[[:space:]]*$//')
+    [ "$l2" = "$src" ] || fail "stderr line 2: expected the source line '$(show "$src")', got '$(show "$l2")'"
+    caret=$(printf "%$((c - 1))s^" "")
+    [ "$l3" = "$caret" ] || fail "stderr line 3: expected a caret under column $c '$caret', got '$(show "$l3")'"
+}
+
+# no crash and no hang: exit 0 or a clean usage error
+expect_ok_or_clean_error() {
+    case $RC in
+        0) expect_no_err ;;
+        2) expect_error ;;
+        *) fail "exit status: expected 0 or a clean error 2, got $(rc_text "$RC") (stderr: '$(show "$(cat "$ERR")")')" ;;
+    esac
+}
+
+# a JSON checker that flattens one JSON document to lines "PATH=VALUE"
+# (strings keep their quotes; containers give "PATH:object" / "PATH:array");
+# prints "JSONERROR ..." and exits 1 when the text is not exactly one value.
+json_flatten() {
+    awk '
+    function fail_(m) { if (!bad) bad = m " at character " pos; pos = n + 1 }
+    function skip() { while (pos <= n && index(" \t\r\n", substr(s, pos, 1)) > 0) pos++ }
+    function str(   start, c, e) {
+        start = pos; pos++
+        while (pos <= n) {
+            c = substr(s, pos, 1)
+            if (c == "\"") { pos++; return substr(s, start, pos - start) }
+            if (c == "\\") {
+                e = substr(s, pos + 1, 1)
+                if (e == "u") {
+                    if (substr(s, pos + 2, 4) !~ /^[0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f]$/) { fail_("bad \\u escape"); return "" }
+                    pos += 6; continue
+                }
+                if (index("\"\\/bfnrt", e) == 0 || e == "") { fail_("bad escape"); return "" }
+                pos += 2; continue
+            }
+            if (c < " ") { fail_("control character in string"); return "" }
+            pos++
+        }
+        fail_("unterminated string"); return ""
+    }
+    function value(path,   c, k, i, t) {
+        skip()
+        if (pos > n) { fail_("missing value"); return }
+        c = substr(s, pos, 1)
+        if (c == "{") {
+            print path ":object"; pos++; skip()
+            if (substr(s, pos, 1) == "}") { pos++; return }
+            while (pos <= n) {
+                skip()
+                if (substr(s, pos, 1) != "\"") { fail_("expected a key"); return }
+                k = str(); if (bad) return
+                k = substr(k, 2, length(k) - 2)
+                if ((path "." k) in seenk) { fail_("duplicate key " k); return }
+                seenk[path "." k] = 1
+                skip()
+                if (substr(s, pos, 1) != ":") { fail_("expected :"); return }
+                pos++
+                value(path "." k); if (bad) return
+                skip(); c = substr(s, pos, 1); pos++
+                if (c == "}") return
+                if (c != ",") { fail_("expected , or }"); return }
+            }
+            fail_("unterminated object"); return
+        }
+        if (c == "[") {
+            print path ":array"; pos++; skip()
+            if (substr(s, pos, 1) == "]") { pos++; return }
+            for (i = 0; pos <= n; i++) {
+                value(path "[" i "]"); if (bad) return
+                skip(); c = substr(s, pos, 1); pos++
+                if (c == "]") return
+                if (c != ",") { fail_("expected , or ]"); return }
+            }
+            fail_("unterminated array"); return
+        }
+        if (c == "\"") { t = str(); if (!bad) print path "=" t; return }
+        t = substr(s, pos)
+        if (match(t, /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?/)) {
+            print path "=" substr(t, 1, RLENGTH); pos += RLENGTH; return
+        }
+        if (substr(t, 1, 4) == "true" || substr(t, 1, 4) == "null") { print path "=" substr(t, 1, 4); pos += 4; return }
+        if (substr(t, 1, 5) == "false") { print path "=false"; pos += 5; return }
+        fail_("unexpected \"" substr(t, 1, 10) "\"")
+    }
+    { s = s (NR > 1 ? "\n" : "") $0 }
+    END {
+        n = length(s); pos = 1; bad = ""
+        skip()
+        if (substr(s, pos, 1) != "{") fail_("not an object")
+        if (!bad) value("")
+        if (!bad) { skip(); if (pos <= n) fail_("text after the object") }
+        if (bad) { print "JSONERROR " bad; exit 1 }
+    }' "$1"
+}
+
+# check a flattened JSON line: PATH=VALUE exactly, or PATH:object / PATH:array
+expect_json() {
+    grep -qxF -- "$1" "$TMP/flat" || fail "json: expected $1 (got: $(show "$(grep -F -- "${1%%[=:]*}" "$TMP/flat" | head -n 3)"))"
+}
+
+expect_json_num() {      # expect_json_num PATH NUMBER
+    local got
+    got=$(grep -F -- "$1=" "$TMP/flat" | head -n 1)
+    got=${got#"$1="}
+    if [ -z "$got" ]; then fail "json: expected $1 = $2, key missing"; return; fi
+    awk -v g="$got" -v w="$2" 'BEGIN { d = g - w; if (d < 0) d = -d; a = w < 0 ? -w : w;
+        exit !(d <= 1e-12 * (a > 1 ? a : 1)) }' || fail "json: expected $1 = $2, got $got"
+}
+
+parse_json() {
+    json_flatten "$OUT" >"$TMP/flat" || fail "stdout is not one JSON object: $(tail -n 1 "$TMP/flat") (stdout: '$(show "$(cat "$OUT")")')"
+}
+
+BCE='z = w*x + b; p = clamp(sigmoid(z), 1e-8, 1 - 1e-8); -y*log(p) - (1-y)*log(1-p)'
+BCE_AT='x=6.7,y=0,w=1,b=0'
+
+# ================================================================ the headline
+
+begin "headline: symgrad 'sin(x^2)' --wrt x --at 4"
+sg 'sin(x^2)' --wrt x --at 4
+expect_rc 0; expect_no_err
+expect_out 'd/dx sin(x^2) = 2*x*cos(x^2)
+  at x = 4: -7.661275842587077'
+end
+
+begin "options before the expression: symgrad --wrt x --at 4 'sin(x^2)'"
+sg --wrt x --at 4 'sin(x^2)'
+expect_rc 0; expect_no_err
+expect_out 'd/dx sin(x^2) = 2*x*cos(x^2)
+  at x = 4: -7.661275842587077'
+end
+
+# ================================================================ --values
+
+values_case() {          # values_case 'EXPECTED' ARGS...
+    local want=$1
+    shift
+    begin "--values: symgrad $*"
+    sg "$@"
+    expect_rc 0; expect_no_err
+    expect_nums "$want" 1
+    end
+}
+
+values_case 4 'x^2' --at 2 --values
+values_case 6 'x^2 + 2*x + 1' --at 2 --values
+values_case 7 '2*x^3 + x' --at 1 --values
+values_case '4
+1' 'u*v + u^2' --at u=1,v=2 --values
+values_case '5
+10' 'u*v + (u*v)^2' --at u=2,v=1 --values
+values_case -7.661275842587077 'sin(x^2)' --at 4 --values
+values_case -7.661275842587077 'sin(x^2)' --wrt x --at x=4 --values
+values_case '6.691763029237442
+0.9987706013787226' "$BCE" --wrt w,b --at "$BCE_AT" --values
+values_case '0.9987706013787226
+6.691763029237442' "$BCE" --wrt b,w --at "$BCE_AT" --values
+values_case 1.5525010196895426 'exp(-0.5933) + 1' --order 0 --values
+values_case 9 'x^2' --order 0 --at 3 --values
+values_case 3 'x^2 + y' --order 0 --at x=1,y=2 --values
+values_case 4 'u*v + u^2' --wrt u --at u=1,v=2 --values
+values_case 6 'x ** 2' --at 3 --values
+values_case -0.6931471805599453 '2^-x' --at 0 --values
+values_case -1 'x > 0 ? x^2 : -x' --at -2 --values
+values_case 1 'x < 1 ? log(x) : x' --at 2 --values
+values_case 0 'abs(x)' --at 0 --values
+values_case 0 'relu(x)' --at 0 --values
+values_case 2 'stop(x)*x' --at 2 --values
+values_case 2 'detach(x)*x' --at 2 --values
+values_case '1
+0' 'max(x, y)' --at x=1,y=1 --values
+values_case 1 'clamp(x, 0, 1)' --at 0 --values
+values_case 1 'clamp(x, 0, 1)' --at 1 --values
+values_case 0 'clamp(x, 0, 1)' --at 1.5 --values
+values_case '0.5
+6700' '.5*x + 6.7E+3*y' --at x=1,y=1 --values
+values_case '3.141592653589793
+2.718281828459045' 'pi*x + e^y' --at x=0,y=1 --values
+values_case 6 'def sq(u) = u^2 grad 2*u; sq(x)' --at 3 --values
+values_case '5
+2' 'def f(a, b) = a*b grad (b, a); f(x, y)' --at x=2,y=5 --values
+values_case 0.8414709848078965 'sin(x)' --order 1000 --at 1 --values
+{ printf 'x'; for i in $(seq 100000); do printf '+x'; done; } >"$TMP/sum.sg"
+values_case 100001 -f "$TMP/sum.sg" --at 1 --values
+
+# ================================================================ closed forms
+
+closed_form() {          # closed_form 'EXPR' 'WRT' 'alt1' ['alt2']
+    local e=$1 w=$2
+    shift 2
+    begin "closed form: symgrad '$e' --wrt $w"
+    sg "$e" --wrt "$w"
+    expect_rc 0; expect_no_err
+    [ "$(wc -l <"$OUT")" -eq 1 ] || fail "stdout: expected one line, got '$(show "$(cat "$OUT")")'"
+    case $(head -n 1 "$OUT") in
+        "d/d$w "*" = "*) ;;
+        *) fail "stdout: expected 'd/d$w ... = ...', got '$(show "$(cat "$OUT")")'" ;;
+    esac
+    expect_expr 1 "$@"
+    end
+}
+
+closed_form 'x^2 + 2*x + 1' x '2*x + 2' '2 + 2*x'
+closed_form '2*x^3 + x' x '6*x^2 + 1' '1 + 6*x^2'
+closed_form 'sin(x^2)' x '2*x*cos(x^2)'
+closed_form 'u*v + u^2' u '2*u + v' 'v + 2*u'
+closed_form 'u*v + u^2' v 'u'
+closed_form 'x^2' x '2*x'
+
+begin "default --wrt is every free variable, alphabetical: symgrad 'u*v + u^2'"
+sg 'u*v + u^2'
+expect_rc 0; expect_no_err
+[ "$(wc -l <"$OUT")" -eq 2 ] || fail "stdout: expected two lines, got '$(show "$(cat "$OUT")")'"
+case $(sed -n 1p "$OUT") in "d/du "*) ;; *) fail "line 1: expected d/du ..., got '$(show "$(sed -n 1p "$OUT")")'" ;; esac
+case $(sed -n 2p "$OUT") in "d/dv "*) ;; *) fail "line 2: expected d/dv ..., got '$(show "$(sed -n 2p "$OUT")")'" ;; esac
+expect_expr 1 '2*u + v' 'v + 2*u'
+expect_expr 2 'u'
+end
+
+begin "human output with --at for two variables: symgrad 'u*v + u^2' --at u=1,v=2"
+sg 'u*v + u^2' --at u=1,v=2
+expect_rc 0; expect_no_err
+[ "$(wc -l <"$OUT")" -eq 4 ] || fail "stdout: expected four lines, got '$(show "$(cat "$OUT")")'"
+expect_expr 1 '2*u + v' 'v + 2*u'
+expect_expr 3 'u'
+[ "$(sed -n 2p "$OUT")" = "  at u = 1, v = 2: 4" ] || fail "line 2: expected '  at u = 1, v = 2: 4', got '$(show "$(sed -n 2p "$OUT")")'"
+[ "$(sed -n 4p "$OUT")" = "  at u = 1, v = 2: 1" ] || fail "line 4: expected '  at u = 1, v = 2: 1', got '$(show "$(sed -n 4p "$OUT")")'"
+end
+
+begin "constant input without variables is not a silent success: symgrad 'exp(-0.5933) + 1'"
+sg 'exp(-0.5933) + 1'
+if [ "$RC" = 0 ] && [ ! -s "$OUT" ]; then
+    fail "expected a result or a clean error (exit 2), got exit 0 with empty stdout and stderr"
+else
+    expect_ok_or_clean_error
+fi
+end
+
+begin "constant input with --values is not a silent success: symgrad 'exp(-0.5933) + 1' --values"
+sg 'exp(-0.5933) + 1' --values
+if [ "$RC" = 0 ] && [ ! -s "$OUT" ]; then
+    fail "expected a result or a clean error (exit 2), got exit 0 with empty stdout and stderr"
+else
+    expect_ok_or_clean_error
+fi
+end
+
+begin "--order 0 human output: symgrad 'exp(-0.5933) + 1' --order 0"
+sg 'exp(-0.5933) + 1' --order 0
+expect_rc 0; expect_no_err
+expect_out_has '1.5525010196895426'
+end
+
+# ================================================================ --order, --hessian
+
+begin "--order 2: symgrad 'sin(x^2)' --order 2 --at 4"
+sg 'sin(x^2)' --order 2 --at 4
+expect_rc 0; expect_no_err
+case $(sed -n 1p "$OUT") in "d^2/dx^2 sin(x^2) = "*) ;; *) fail "line 1: expected 'd^2/dx^2 sin(x^2) = ...', got '$(show "$(cat "$OUT")")'" ;; esac
+expect_expr 1 '2*cos(x^2) - 4*x^2*sin(x^2)' '-4*x^2*sin(x^2) + 2*cos(x^2)'
+sed -n '2s/^.*: //p' "$OUT" >"$TMP/v"; cp "$TMP/v" "$OUT"
+expect_nums 16.51049330591741
+end
+
+values_case 16.51049330591741 'sin(x^2)' --order 2 --at 4 --values
+values_case 504.1410131254961 'sin(x^2)' --order 3 --at 4 --values
+values_case '108
+16' 'x^3*y^2' --order 2 --at x=2,y=3 --values
+values_case 2 'x^2' --order=2 --at=3 --values
+
+begin "--order 3: symgrad 'sin(x^2)' --order 3 --at 4"
+sg 'sin(x^2)' --order 3 --at 4
+expect_rc 0; expect_no_err
+case $(sed -n 1p "$OUT") in "d^3/dx^3 sin(x^2) = "*) ;; *) fail "line 1: expected 'd^3/dx^3 sin(x^2) = ...', got '$(show "$(cat "$OUT")")'" ;; esac
+sed -n '2s/^.*: //p' "$OUT" >"$TMP/v"; cp "$TMP/v" "$OUT"
+expect_nums 504.1410131254961
+end
+
+values_case '108 72
+72 16' 'x^3*y^2' --hessian --at x=2,y=3 --values
+values_case '2 0
+0 6' 'x^2 + y^3' --hessian --at x=5,y=1 --values
+values_case 2 'x^2 + y' --hessian --wrt x --at x=1,y=1 --values
+
+begin "--hessian human output: symgrad 'x^3*y^2' --hessian"
+sg 'x^3*y^2' --hessian
+expect_rc 0; expect_no_err
+[ "$(wc -l <"$OUT")" -eq 4 ] || fail "stdout: expected four second partials, got '$(show "$(cat "$OUT")")'"
+expect_expr 1 '6*x*y^2'
+expect_expr 2 '6*x^2*y'
+expect_expr 3 '6*x^2*y'
+expect_expr 4 '2*x^3'
+end
+
+# ================================================================ --format json
+
+begin "json: symgrad 'sin(x^2)' --at 4 --format json"
+sg 'sin(x^2)' --at 4 --format json
+expect_rc 0; expect_no_err
+parse_json
+expect_json '.function="sin(x^2)"'
+expect_json '.wrt:array'
+expect_json '.wrt[0]="x"'
+expect_json '.order=1'
+expect_json '.at:object'
+expect_json_num '.at.x' 4
+expect_json_num '.value' -0.2879033166650653
+expect_json '.derivatives:array'
+expect_json '.derivatives[0]:object'
+expect_json '.derivatives[0].expr="2*x*cos(x^2)"'
+expect_json_num '.derivatives[0].value' -7.661275842587077
+grep -q '^\.derivatives\[1\]' "$TMP/flat" && fail "json: expected one derivative"
+end
+
+begin "json: symgrad 'u*v + u^2' --at u=1,v=2 --format json"
+sg 'u*v + u^2' --at u=1,v=2 --format json
+expect_rc 0; expect_no_err
+parse_json
+expect_json '.wrt[0]="u"'
+expect_json '.wrt[1]="v"'
+expect_json_num '.at.u' 1
+expect_json_num '.at.v' 2
+expect_json_num '.value' 3
+grep -qxE '\.derivatives\[0\]\.expr="(2\*u \+ v|v \+ 2\*u)"' "$TMP/flat" || fail "json: expected .derivatives[0].expr = 2*u + v"
+expect_json '.derivatives[1].expr="u"'
+expect_json_num '.derivatives[0].value' 4
+expect_json_num '.derivatives[1].value' 1
+end
+
+begin "json without --at: symgrad 'sin(x^2)' --format json"
+sg 'sin(x^2)' --format json
+expect_rc 0; expect_no_err
+parse_json
+expect_json '.function="sin(x^2)"'
+expect_json '.derivatives[0].expr="2*x*cos(x^2)"'
+end
+
+begin "json for the BCE program: --wrt w,b --format json"
+sg "$BCE" --wrt w,b --at "$BCE_AT" --format json
+expect_rc 0; expect_no_err
+parse_json
+expect_json '.wrt[0]="w"'
+expect_json '.wrt[1]="b"'
+expect_json_num '.derivatives[0].value' 6.691763029237442
+expect_json_num '.derivatives[1].value' 0.9987706013787226
+end
+
+begin "json --hessian: symgrad 'x^3*y^2' --hessian --at x=2,y=3 --format json"
+sg 'x^3*y^2' --hessian --at x=2,y=3 --format json
+expect_rc 0; expect_no_err
+parse_json
+expect_json '.order=2'
+expect_json_num '.value' 72
+if grep -q '^\.hessian' "$TMP/flat"; then
+    expect_json_num '.hessian[0][0].value' 108
+    expect_json_num '.hessian[0][1].value' 72
+    expect_json_num '.hessian[1][0].value' 72
+    expect_json_num '.hessian[1][1].value' 16
+    expect_json '.hessian[0][0].expr="6*x*y^2"'
+else
+    expect_json '.derivatives:array'
+fi
+end
+
+begin "json --order 0: symgrad 'x^3*y^2' --order 0 --at x=2,y=3 --format json"
+sg 'x^3*y^2' --order 0 --at x=2,y=3 --format json
+expect_rc 0; expect_no_err
+parse_json
+expect_json '.order=0'
+expect_json_num '.value' 72
+end
+
+# ================================================================ -f FILE, -f -, --
+
+printf '# binary cross-entropy\nz = w*x + b\np = clamp(sigmoid(z), 1e-8, 1 - 1e-8)   # probability\n\n-y*log(p) - (1-y)*log(1-p)\n' >"$TMP/bce.sg"
+
+begin "-f FILE: a program file with comments and new lines"
+sg -f "$TMP/bce.sg" --wrt w,b --at "$BCE_AT" --values
+expect_rc 0; expect_no_err
+expect_nums '6.691763029237442
+0.9987706013787226' 1
+end
+
+printf 'a = x^2\nb = sin(a)\n' >"$TMP/lastbind.sg"
+begin "-f FILE: the last binding is the output"
+sg -f "$TMP/lastbind.sg" --at 4 --values
+expect_rc 0; expect_no_err
+expect_nums -7.661275842587077 1
+end
+
+begin "-f - reads standard input"
+printf 'x^2\n' >"$TMP/in"
+STDIN=$TMP/in
+sg -f - --at 2 --values
+expect_rc 0; expect_no_err
+expect_nums 4 1
+end
+
+begin "-f - with the headline, no final new line"
+printf 'sin(x^2)' >"$TMP/in"
+STDIN=$TMP/in
+sg --wrt x --at 4 -f -
+expect_rc 0; expect_no_err
+expect_out 'd/dx sin(x^2) = 2*x*cos(x^2)
+  at x = 4: -7.661275842587077'
+end
+
+begin "-f - with the BCE program on standard input"
+STDIN=$TMP/bce.sg
+sg -f - --wrt w,b --at "$BCE_AT" --values
+expect_rc 0; expect_no_err
+expect_nums '6.691763029237442
+0.9987706013787226' 1
+end
+
+begin "--: symgrad --wrt x -- '-x^2'"
+sg --wrt x -- '-x^2'
+expect_rc 0; expect_no_err
+expect_out 'd/dx -x^2 = -2*x'
+end
+
+begin "--: symgrad --wrt x --at 3 --values -- '-x^2'"
+sg --wrt x --at 3 --values -- '-x^2'
+expect_rc 0; expect_no_err
+expect_nums -6 1
+end
+
+begin "an argument starting with - that is no option is the expression: symgrad -x^2 --wrt x --at 3 --values"
+sg -x^2 --wrt x --at 3 --values
+expect_rc 0; expect_no_err
+expect_nums -6 1
+end
+
+begin "an argument starting with - that is no option is the expression: symgrad '-x^2' --at 3"
+sg '-x^2' --at 3
+expect_rc 0; expect_no_err
+expect_out 'd/dx -x^2 = -2*x
+  at x = 3: -6'
+end
+
+# ================================================================ --check
+
+begin "--check agrees: symgrad 'sin(x^2)' --at 4 --check"
+sg 'sin(x^2)' --at 4 --check
+expect_rc 0; expect_no_err
+expect_out_has 'd/dx sin(x^2) = 2*x*cos(x^2)'
+end
+
+begin "--check agrees on the BCE gradient"
+sg "$BCE" --wrt w,b --at "$BCE_AT" --check
+expect_rc 0; expect_no_err
+end
+
+begin "--check agrees: symgrad 'u*v + u^2' --at u=1,v=2 --check --values"
+sg 'u*v + u^2' --at u=1,v=2 --check --values
+expect_rc 0; expect_no_err
+expect_nums '4
+1' 1
+end
+
+begin "--check agrees on a Hessian"
+sg 'x^3*y^2' --hessian --at x=2,y=3 --check
+expect_rc 0; expect_no_err
+end
+
+begin "--check agrees on --order 3"
+sg 'sin(x^2)' --order 3 --at 4 --check
+expect_rc 0; expect_no_err
+end
+
+begin "--check fails (exit 1) on a wrong custom gradient"
+sg 'def sq(u) = u^2 grad 3*u; sq(x)' --at 2 --check
+expect_rc 1
+end
+
+begin "--check without --at is a usage error"
+sg 'sin(x^2)' --check
+expect_error
+end
+
+# ================================================================ --help, --version
+
+begin "--help"
+sg --help
+expect_rc 0; expect_no_err
+for opt in --wrt --order --hessian --at --values --format --check -f --help --version ' -- ' infix json; do
+    expect_out_has "$opt"
+done
+end
+
+begin "-h"
+sg -h
+expect_rc 0; expect_no_err
+expect_out_has '--wrt'
+end
+
+begin "--version"
+sg --version
+expect_rc 0; expect_no_err
+[ "$(wc -l <"$OUT")" -eq 1 ] || fail "stdout: expected one line"
+grep -qE '^symgrad [0-9]+\.[0-9]+(\.[0-9]+)?' "$OUT" || fail "stdout: expected 'symgrad X.Y.Z', got '$(show "$(cat "$OUT")")'"
+end
+
+# ================================================================ errors in the expression
+
+expr_error() {           # expr_error LINE COL 'message text' ARGS...
+    local l=$1 c=$2 msg=$3
+    shift 3
+    begin "error: symgrad $(printf "'%s' " "$@")"
+    sg "$@"
+    expect_expr_error "$l" "$c" "$1" "$msg"
+    end
+}
+
+expr_error 1 5 "expected ')' to close '(' opened at 1:4" 'sin(x^2'
+expr_error 1 5 "expected ')' to close '(' opened at 1:4" 'sin(x^2' --wrt x --at 4
+expr_error 1 3 "')'" 'x )'
+expr_error 1 1 "did you mean 'sin'" 'sn(x)'
+expr_error 1 1 "foo" 'foo(x)'
+expr_error 1 1 "2" 'sin(x, y)'
+expr_error 1 1 "atan2" 'atan2(x)'
+expr_error 1 1 "clamp" 'clamp(x, 1)'
+expr_error 1 5 "'*'" 'x + * 2'
+expr_error 1 4 "end of input" 'x +'
+expr_error 1 3 "'\$'" 'x $ 2'
+expr_error 1 1 "pi" 'pi = 3'
+expr_error 1 1 "sin" 'sin'
+
+begin "error: malformed number symgrad '1.2.3*x'"
+sg '1.2.3*x'
+expect_error 'malformed number'
+grep -qE '^symgrad: error: 1:[1-4]: ' "$ERR" || fail "stderr: expected a position 1:1..1:4, got '$(show "$(cat "$ERR")")'"
+[ "$(sed -n 2p "$ERR")" = '1.2.3*x' ] || fail "stderr: expected the source line"
+end
+
+begin "error: malformed number symgrad '1e*x'"
+sg '1e*x'
+expect_error 'malformed number'
+[ "$(sed -n 2p "$ERR")" = '1e*x' ] || fail "stderr: expected the source line"
+sed -n 3p "$ERR" | grep -qE '^ *\^ *$' || fail "stderr: expected a caret line"
+end
+
+begin "error in line 2 of a program on standard input"
+printf 'a = x^2\nb = sn(a)\n' >"$TMP/in"
+STDIN=$TMP/in
+sg -f -
+expect_expr_error 2 5 'b = sn(a)' "did you mean 'sin'"
+end
+
+begin "error in line 3 of a program file"
+printf 'a = x^2\nb = sin(a\n b\n' >"$TMP/bad.sg"
+sg -f "$TMP/bad.sg"
+expect_expr_error 3 2 ' b' "')'"
+end
+
+# ================================================================ usage errors
+
+usage_error() {          # usage_error 'stderr text' ARGS...
+    local msg=$1
+    shift
+    if [ $# -eq 0 ]; then
+        begin "usage error: symgrad (no arguments)"
+    else
+        begin "usage error: symgrad $(printf "'%s' " "$@")"
+    fi
+    sg "$@"
+    expect_error "$msg"
+    end
+}
+
+usage_error '--at' 'x^2' --at
+usage_error "'y'" 'x*y' --at x=1
+usage_error "'x'" 'x^2' --at x=1,x=2
+usage_error "'abc'" 'x^2' --at x=abc
+usage_error "'abc'" 'x^2' --at abc
+usage_error 'x' 'x^2' --at x=
+usage_error '1e400' 'x^2' --at x=1e400
+usage_error 'variable' 'x*y' --at 1
+usage_error '--frobnicate' 'x^2' --frobnicate
+usage_error '-1' 'x^2' --order -1
+usage_error 'abc' 'x^2' --order abc
+usage_error '1.5' 'x^2' --order 1.5
+usage_error '--order' 'x^2' --order
+usage_error 'bogus' 'x^2' --format bogus
+usage_error '--format' 'x^2' --format
+usage_error '--wrt' 'x^2' --wrt
+usage_error "'x'" 'x^2' --wrt x,x
+usage_error '1x' 'x^2' --wrt 1x
+usage_error "$TMP/no/such/file" -f "$TMP/no/such/file"
+usage_error '-f' -f
+usage_error 'y^2' 'x^2' 'y^2'
+usage_error '' ''
+usage_error '' '   '
+usage_error '' '# only a comment'
+usage_error '' 
+usage_error 'vector' 'x^2' --at 'x=[1,2,3]'
+
+begin "usage error: a directory given to -f"
+sg -f "$TMP"
+expect_error
+end
+
+begin "usage error: empty standard input (printf '' | symgrad -f -)"
+: >"$TMP/in"
+STDIN=$TMP/in
+sg -f -
+expect_error
+end
+
+begin "usage error: bytes that are not text (printf '\\xff' | symgrad -f -)"
+printf '\377' >"$TMP/in"
+STDIN=$TMP/in
+sg -f -
+expect_error 'not text'
+grep -q "$(printf '\377')" "$ERR" && fail "stderr: the raw byte 0xff is echoed back"
+end
+
+begin "usage error: a 0xff byte inside the expression (printf 'x^2\\xff' | symgrad -f -)"
+printf 'x^2\377\n' >"$TMP/in"
+STDIN=$TMP/in
+sg -f -
+expect_error 'not text'
+grep -qE '^symgrad: error: 1:4: ' "$ERR" || fail "stderr: expected position 1:4, got '$(show "$(head -n 1 "$ERR")")'"
+end
+
+begin "usage error: a NUL byte in the input (printf 'x\\0^2' | symgrad -f -)"
+printf 'x\000^2' >"$TMP/in"
+STDIN=$TMP/in
+sg -f -
+expect_error
+end
+
+begin "usage error: a 0xff byte in the argument"
+sg "x$(printf '\377')"
+expect_error 'not text'
+end
+
+# ================================================================ enormous or deeply nested input
+
+head -c 100000 /dev/zero | tr '\0' '(' >"$TMP/deep.sg"
+begin "deep nesting: 100000 '(' from a file (symgrad -f FILE)"
+sg -f "$TMP/deep.sg"
+expect_error
+end
+
+begin "deep nesting: 100000 '(' as the argument"
+sg "$(cat "$TMP/deep.sg")"
+expect_error
+end
+
+begin "deep nesting: 100000 '(' on standard input"
+STDIN=$TMP/deep.sg
+sg -f -
+expect_error
+end
+
+{ head -c 9000 /dev/zero | tr '\0' '('; printf 'x'; head -c 9000 /dev/zero | tr '\0' ')'; } >"$TMP/deep9k.sg"
+begin "deep nesting: 9000 balanced '(' around x"
+sg -f "$TMP/deep9k.sg" --at 1 --values
+expect_ok_or_clean_error
+[ "$RC" = 0 ] && expect_nums 1
+end
+
+{ head -c 9000 /dev/zero | tr '\0' '('; printf 'x'; } >"$TMP/deep9ku.sg"
+begin "deep nesting: 9000 unclosed '(' before x"
+sg -f "$TMP/deep9ku.sg"
+expect_error
+end
+
+{ for i in $(seq 20000); do printf 'sin('; done; printf 'x'; for i in $(seq 20000); do printf ')'; done; } >"$TMP/deepsin.sg"
+begin "deep nesting: sin(sin(...(x)...)) 20000 deep"
+sg -f "$TMP/deepsin.sg" --at 1 --values
+expect_ok_or_clean_error
+end
+
+{ printf 'x'; for i in $(seq 100000); do printf '^x'; done; } >"$TMP/pow.sg"
+begin "deep nesting: x^x^...^x with 100000 powers"
+sg -f "$TMP/pow.sg"
+expect_ok_or_clean_error
+end
+
+{ head -c 100000 /dev/zero | tr '\0' '-'; printf 'x'; } >"$TMP/minus.sg"
+begin "deep nesting: 100000 unary minus signs"
+sg -f "$TMP/minus.sg" --at 1 --values
+expect_ok_or_clean_error
+[ "$RC" = 0 ] && expect_nums 1
+end
+
+{ for i in $(seq 3000); do printf 'sin('; done; printf 'x'; for i in $(seq 3000); do printf ')'; done; } >"$TMP/sin3k.sg"
+begin "no hang: sin(sin(...(x)...)) 3000 deep, --at 1 --values within ${LIMIT}s"
+sg -f "$TMP/sin3k.sg" --at 1 --values
+expect_ok_or_clean_error
+end
+
+{ printf 'a0 = x\n'; for i in $(seq 2000); do printf 'a%d = sin(a%d)\n' "$i" $((i - 1)); done; } >"$TMP/chain.sg"
+begin "no hang: a program of 2000 chained bindings, --at 1 --values within ${LIMIT}s"
+sg -f "$TMP/chain.sg" --at 1 --values
+expect_ok_or_clean_error
+end
+
+# ================================================================ summary
+
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" -eq 0 ]
