@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -276,9 +277,12 @@ static double parse_number(const char *s, size_t n, const char *what)
     if (buf[0] == '[')
         die("--at: %s: vector values are not supported in this version", what);
     char *end;
+    errno = 0;
     double v = strtod(buf, &end);
     if (end == buf || *end)
         die("--at: '%s' is not a number (for %s)", buf, what);
+    if (errno == ERANGE && isinf(v))
+        die("--at: '%s' is out of the range of a double (for %s)", buf, what);
     return v;
 }
 
@@ -334,7 +338,7 @@ static void resolve_at(const Options *o, Query *q)
     free(seen);
 }
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
     Options o;
     parse_options(argc, argv, &o);
@@ -357,6 +361,8 @@ int main(int argc, char **argv)
     Query q = {.f = prog.out, .order = o.order, .hessian = o.hessian};
     q.nvars = expr_free_vars(&q.f, 1, &q.vars);
     resolve_wrt(ctx, &o, &q);
+    if (!q.nwrt && !q.hessian) /* a constant: nothing to differentiate, show its value */
+        q.order = 0;
     if (o.at)
         resolve_at(&o, &q);
     else if (!q.nvars) /* a constant has its value without a point */
@@ -378,4 +384,32 @@ int main(int argc, char **argv)
     sg_free(ctx);
     free(src);
     return failed ? 1 : 0;
+}
+
+typedef struct {
+    int argc;
+    char **argv;
+    int status;
+} Job;
+
+static void *run_job(void *p)
+{
+    Job *job = p;
+    job->status = run(job->argc, job->argv);
+    return NULL;
+}
+
+/* The pipeline recurses on the nesting of the user's expression (bounded by
+ * the parser's depth limit); it runs on a thread with a stack big enough for
+ * that bound. Untouched stack pages cost nothing. */
+int main(int argc, char **argv)
+{
+    Job job = {argc, argv, 2};
+    pthread_attr_t attr;
+    pthread_t t;
+    if (pthread_attr_init(&attr) || pthread_attr_setstacksize(&attr, (size_t)1 << 30) ||
+        pthread_create(&t, &attr, run_job, &job))
+        return run(argc, argv);
+    pthread_join(t, NULL);
+    return job.status;
 }

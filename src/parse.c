@@ -110,32 +110,43 @@ static size_t edit_distance(const char *a, size_t na, const char *b)
     return row[nb];
 }
 
+static size_t common_prefix(const char *a, size_t na, const char *b)
+{
+    size_t i = 0;
+    while (i < na && b[i] && a[i] == b[i])
+        i++;
+    return i;
+}
+
+/* Keep name as the suggestion if it is nearer than *best (fewer edits, then
+ * a longer common prefix: sinn -> sin rather than sign). */
+static void consider(const Token *t, const char *name, const char **best, size_t *best_d,
+                     size_t *best_prefix)
+{
+    size_t d = edit_distance(t->start, t->len, name);
+    size_t prefix = common_prefix(t->start, t->len, name);
+    if (d > *best_d || (*best && d == *best_d && prefix <= *best_prefix))
+        return;
+    *best = name;
+    *best_d = d;
+    *best_prefix = prefix;
+}
+
 /* The known function nearest to the name at t, or NULL when none is close. */
 static const char *suggest(Parser *ps, const Token *t)
 {
     static const char *aliases[] = {"pow", "detach"};
     const char *best = NULL;
-    size_t best_d = t->len <= 3 ? 1 : 2;
-    for (int i = 0; i < OP_COUNT + 2; i++) {
-        const char *name = i < OP_COUNT ? op_info[i].name : aliases[i - OP_COUNT];
-        if (i < OP_COUNT && op_info[i].kind != KIND_FUNC)
-            continue;
-        size_t d = edit_distance(t->start, t->len, name);
-        if (d <= best_d && (!best || d < best_d)) {
-            best = name;
-            best_d = d;
-        }
-    }
-    for (size_t i = 0; i < ps->funcs.cap; i++) {
-        if (!ps->funcs.keys[i])
-            continue;
-        const UserFn *fn = (const UserFn *)ps->funcs.vals[i];
-        size_t d = edit_distance(t->start, t->len, fn->name);
-        if (d <= best_d && (!best || d < best_d)) {
-            best = fn->name;
-            best_d = d;
-        }
-    }
+    size_t best_d = t->len <= 3 ? 1 : 2, best_prefix = 0;
+    for (int i = 0; i < OP_COUNT; i++)
+        if (op_info[i].kind == KIND_FUNC)
+            consider(t, op_info[i].name, &best, &best_d, &best_prefix);
+    for (int i = 0; i < 2; i++)
+        consider(t, aliases[i], &best, &best_d, &best_prefix);
+    for (size_t i = 0; i < ps->funcs.cap; i++)
+        if (ps->funcs.keys[i])
+            consider(t, ((const UserFn *)ps->funcs.vals[i])->name, &best, &best_d,
+                     &best_prefix);
     return best;
 }
 

@@ -89,7 +89,7 @@ static void pr_power(Buf *b, const Expr *base, const Expr *k, int negate)
         pr(b, k, P_POW);
         return;
     }
-    int paren = num_prec(k) == P_MUL; /* x^(1/3) */
+    int paren = k->exact && k->q != 1; /* x^(3/2), printed for a negative k */
     emitf(b, paren ? "(" : "");
     pr_num(b, k, 1);
     emitf(b, paren ? ")" : "");

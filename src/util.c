@@ -90,24 +90,9 @@ void buf_free(Buf *b)
     b->len = b->cap = 0;
 }
 
-/* Drop the zero padding C puts in exponents: 1e-08 -> 1e-8. */
-static void tidy_exponent(char *s)
-{
-    char *e = strchr(s, 'e');
-    if (!e)
-        return;
-    char *d = e + 1;
-    if (*d == '+') /* 1e+20 -> 1e20 */
-        memmove(d, d + 1, strlen(d));
-    if (*d == '-')
-        d++;
-    char *z = d;
-    while (*z == '0' && z[1])
-        z++;
-    if (z != d)
-        memmove(d, z, strlen(z) + 1);
-}
-
+/* Like Python's repr: the fewest significant digits that read back as v
+ * (15, 16 or 17 suffice: fewer would be a prefix of the 15-digit form),
+ * positional between 1e-4 and 1e16, else 1.5e-8 (no '+', no padding). */
 void fmt_double(char *out, size_t size, double v)
 {
     if (isnan(v)) {
@@ -118,10 +103,42 @@ void fmt_double(char *out, size_t size, double v)
         snprintf(out, size, v < 0 ? "-inf" : "inf");
         return;
     }
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(out, size, "%.*g", prec, v);
-        if (strtod(out, NULL) == v)
+    char e[40];
+    int prec = 15;
+    for (; prec < 17; prec++) {
+        snprintf(e, sizeof e, "%.*e", prec - 1, v);
+        if (strtod(e, NULL) == v)
             break;
     }
-    tidy_exponent(out);
+    snprintf(e, sizeof e, "%.*e", prec - 1, v);
+    /* e is [-]d.ddddde[+-]XX: strip the mantissa's trailing zeros */
+    char *x = strchr(e, 'e');
+    int exp10 = atoi(x + 1);
+    char *m = x;
+    while (m > e && m[-1] == '0')
+        m--;
+    if (m > e && m[-1] == '.')
+        m--;
+    *m = 0;
+    char digits[40];
+    size_t nd = 0;
+    for (char *p = e; *p; p++)
+        if (*p >= '0' && *p <= '9')
+            digits[nd++] = *p;
+    digits[nd] = 0;
+    const char *sign = v < 0 ? "-" : "";
+    if (exp10 < -4 || exp10 >= 16) {
+        snprintf(out, size, "%s%c%s%s%se%d", sign, digits[0], nd > 1 ? "." : "", digits + 1,
+                 "", exp10);
+    } else if (exp10 < 0) {
+        snprintf(out, size, "%s0.%0*d%s", sign, -exp10 - 1, 0, digits);
+        if (exp10 == -1) /* %0*d with width 0 still prints one 0 */
+            snprintf(out, size, "%s0.%s", sign, digits);
+    } else if ((size_t)exp10 + 1 >= nd) {
+        snprintf(out, size, "%s%s%0*d", sign, digits, exp10 + 1 - (int)nd, 0);
+        if ((size_t)exp10 + 1 == nd)
+            snprintf(out, size, "%s%s", sign, digits);
+    } else {
+        snprintf(out, size, "%s%.*s.%s", sign, exp10 + 1, digits, digits + exp10 + 1);
+    }
 }
