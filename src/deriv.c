@@ -153,12 +153,10 @@ Expr *deriv(SgCtx *ctx, Expr *e, Expr *x)
     case OP_NUM: case OP_PI: case OP_E: return INT(0);
     default: break;
     }
-    Map *memo = sg_deriv_memo(ctx);
-    uint64_t key = map_key(e, x);
-    Expr *d = map_get(memo, key);
+    Expr *d = *sg_deriv_slot(ctx, e, x);
     if (!d) {
         d = rule(ctx, e, x);
-        map_put(memo, key, d);
+        *sg_deriv_slot(ctx, e, x) = d; /* the memo may have moved meanwhile */
     }
     return d;
 }

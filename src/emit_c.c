@@ -18,15 +18,20 @@ typedef struct {
     int prec;
 } Code;
 
+/* A block of the emitted function: the nodes given a name inside it, which
+ * lose that name when the block closes. */
 typedef struct Scope {
-    Map temps;          /* node -> (index + 1) into names */
+    uint32_t *ids;
+    size_t n, cap;
     struct Scope *up;
 } Scope;
 
 typedef struct {
     Buf *out;
     const EmitSpec *spec;
-    Map uses;           /* node -> use count (as a fake pointer) */
+    uint32_t *uses;     /* by node id: how many parents (or outputs) use it */
+    uint32_t *named;    /* by node id: index + 1 into names, 0 = not named */
+    size_t nids;        /* length of uses and named */
     Scope *scope;
     int indent;
     int ntemps;
@@ -112,20 +117,48 @@ static size_t add_name(Emitter *em, const char *s)
     return em->nnames++;
 }
 
+/* Make the by-id arrays long enough for id. */
+static void reach(Emitter *em, uint32_t id)
+{
+    if (id < em->nids)
+        return;
+    size_t n = em->nids ? em->nids : 1024;
+    while (n <= id)
+        n *= 2;
+    em->uses = realloc(em->uses, n * sizeof *em->uses);
+    em->named = realloc(em->named, n * sizeof *em->named);
+    if (!em->uses || !em->named)
+        abort();
+    memset(em->uses + em->nids, 0, (n - em->nids) * sizeof *em->uses);
+    memset(em->named + em->nids, 0, (n - em->nids) * sizeof *em->named);
+    em->nids = n;
+}
+
 static const char *lookup(Emitter *em, const Expr *e)
 {
-    for (Scope *s = em->scope; s; s = s->up) {
-        size_t i = (size_t)(uintptr_t)map_get(&s->temps, map_key(e, NULL));
-        if (i)
-            return em->names[i - 1];
-    }
-    return NULL;
+    return e->id < em->nids && em->named[e->id] ? em->names[em->named[e->id] - 1] : NULL;
 }
 
 static void bind(Emitter *em, const Expr *e, const char *name)
 {
-    size_t i = add_name(em, name);
-    map_put(&em->scope->temps, map_key(e, NULL), (Expr *)(uintptr_t)(i + 1));
+    reach(em, e->id);
+    em->named[e->id] = (uint32_t)add_name(em, name) + 1;
+    Scope *s = em->scope;
+    if (s->n == s->cap) {
+        s->cap = s->cap ? s->cap * 2 : 64;
+        s->ids = realloc(s->ids, s->cap * sizeof *s->ids);
+        if (!s->ids)
+            abort();
+    }
+    s->ids[s->n++] = e->id;
+}
+
+/* Close a block: its names go out of scope. */
+static void unbind_scope(Emitter *em, Scope *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        em->named[s->ids[i]] = 0;
+    free(s->ids);
 }
 
 /* Count how often each node is used by the outputs, each node's arguments
@@ -138,10 +171,8 @@ static void count_uses(Emitter *em)
         stack[sp++] = em->spec->outputs[i];
     while (sp) {
         Expr *e = stack[--sp];
-        uint64_t k = map_key(e, NULL);
-        size_t n = (size_t)(uintptr_t)map_get(&em->uses, k);
-        map_put(&em->uses, k, (Expr *)(uintptr_t)(n + 1));
-        if (n)
+        reach(em, e->id);
+        if (em->uses[e->id]++)
             continue;
         uint32_t nargs = e->op == OP_CALL ? 1 : e->n; /* a call: its value only */
         for (uint32_t i = 0; i < nargs; i++) {
@@ -155,7 +186,7 @@ static void count_uses(Emitter *em)
 
 static size_t uses(Emitter *em, const Expr *e)
 {
-    return (size_t)(uintptr_t)map_get(&em->uses, map_key(e, NULL));
+    return e->id < em->nids ? em->uses[e->id] : 0;
 }
 
 static Code value(Emitter *em, Expr *e);
@@ -308,7 +339,7 @@ static Code branch_select(Emitter *em, Expr *e)
         free(v.text);
         em->indent--;
         em->scope = s.up;
-        map_free(&s.temps);
+        unbind_scope(em, &s);
         line(em, branch == 1 ? "} else {" : "}");
     }
     bind(em, e, name);
@@ -416,8 +447,9 @@ void emit_c_eval(Buf *b, const EmitSpec *spec)
         emitf(b, "    (void)in;\n");
     emitf(b, "%s}\n", body.s ? body.s : "");
     buf_free(&body);
-    map_free(&top.temps);
-    map_free(&em.uses);
+    free(top.ids);
+    free(em.uses);
+    free(em.named);
     for (size_t i = 0; i < em.nnames; i++)
         free(em.names[i]);
     free(em.names);

@@ -1,3 +1,4 @@
+#define _DEFAULT_SOURCE /* madvise */
 /* expr.c - the expression graph: an arena of immutable nodes, interned so
  * that structurally equal expressions are one pointer, plus the maps the
  * other stages memoise with. Canonical forms are simplify.c's business; this
@@ -6,8 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "symgrad.h"
+
+#define HUGE_PAGE ((size_t)2 << 20)
 
 typedef struct Block {
     struct Block *next;
@@ -15,11 +19,20 @@ typedef struct Block {
     max_align_t data[];
 } Block;
 
+/* Derivatives in one variable, by node id. */
+typedef struct {
+    const Expr *var;
+    Expr **by_id;
+    size_t cap;
+} DerivMemo;
+
 struct SgCtx {
     Block *blocks;     /* the arena, newest block first */
     Expr **table;      /* intern table, open addressing */
+    uint32_t *hashes;  /* hashes[i] = table[i]->hash: probes stay in one array */
     size_t cap, count; /* slots, nodes */
-    Map deriv;         /* (node, var) -> derivative */
+    DerivMemo *deriv;  /* one per variable differentiated in */
+    size_t nderiv;
 };
 
 static void *xcalloc(size_t n, size_t size)
@@ -32,11 +45,30 @@ static void *xcalloc(size_t n, size_t size)
     return p;
 }
 
+/* A cleared array for the intern table; big ones on huge pages, since its
+ * probes land anywhere and would otherwise miss the TLB every time. */
+static void *table_alloc(size_t n, size_t size)
+{
+    size_t bytes = n * size;
+    if (bytes < HUGE_PAGE)
+        return xcalloc(n, size);
+    void *p = aligned_alloc(HUGE_PAGE, (bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE);
+    if (!p) {
+        fputs("symgrad: error: out of memory\n", stderr);
+        abort();
+    }
+#ifdef MADV_HUGEPAGE
+    madvise(p, (bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE, MADV_HUGEPAGE);
+#endif
+    return memset(p, 0, bytes);
+}
+
 SgCtx *sg_new(void)
 {
     SgCtx *ctx = xcalloc(1, sizeof *ctx);
     ctx->cap = 1024;
     ctx->table = xcalloc(ctx->cap, sizeof *ctx->table);
+    ctx->hashes = xcalloc(ctx->cap, sizeof *ctx->hashes);
     return ctx;
 }
 
@@ -48,23 +80,66 @@ void sg_free(SgCtx *ctx)
         next = b->next;
         free(b);
     }
-    map_free(&ctx->deriv);
+    for (size_t i = 0; i < ctx->nderiv; i++)
+        free(ctx->deriv[i].by_id);
+    free(ctx->deriv);
+    free(ctx->hashes);
     free(ctx->table);
     free(ctx);
 }
 
 size_t sg_node_count(const SgCtx *ctx) { return ctx->count; }
 
-Map *sg_deriv_memo(SgCtx *ctx) { return &ctx->deriv; }
+Expr **sg_deriv_slot(SgCtx *ctx, const Expr *e, const Expr *var)
+{
+    DerivMemo *m = NULL;
+    for (size_t i = 0; i < ctx->nderiv && !m; i++)
+        if (ctx->deriv[i].var == var)
+            m = &ctx->deriv[i];
+    if (!m) {
+        ctx->deriv = realloc(ctx->deriv, (ctx->nderiv + 1) * sizeof *ctx->deriv);
+        if (!ctx->deriv)
+            abort();
+        m = &ctx->deriv[ctx->nderiv++];
+        *m = (DerivMemo){var, NULL, 0};
+    }
+    if (e->id >= m->cap) {
+        size_t cap = m->cap ? m->cap : 1024;
+        while (cap <= e->id)
+            cap *= 2;
+        m->by_id = realloc(m->by_id, cap * sizeof *m->by_id);
+        if (!m->by_id)
+            abort();
+        memset(m->by_id + m->cap, 0, (cap - m->cap) * sizeof *m->by_id);
+        m->cap = cap;
+    }
+    return &m->by_id[e->id];
+}
 
-void *sg_alloc(SgCtx *ctx, size_t n)
+/* n bytes from the arena, not cleared. */
+static void *arena_alloc(SgCtx *ctx, size_t n)
 {
     n = (n + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
     Block *b = ctx->blocks;
     if (!b || b->size - b->used < n) {
-        size_t size = n > (1u << 20) ? n : (1u << 20);
-        b = xcalloc(1, sizeof *b + size);
+        /* blocks double from 1 MiB to 64 MiB; big ones ask for huge pages,
+         * which cuts the page faults of a large graph many times over */
+        size_t size = b ? (b->size < (64u << 20) ? b->size * 2 : b->size) : (1u << 20);
+        if (size < n)
+            size = n;
+        size_t total = (sizeof *b + size + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
+        b = size >= HUGE_PAGE ? aligned_alloc(HUGE_PAGE, total) : malloc(total);
+        if (!b) {
+            fputs("symgrad: error: out of memory\n", stderr);
+            abort();
+        }
+#ifdef MADV_HUGEPAGE
+        if (size >= HUGE_PAGE)
+            madvise(b, total, MADV_HUGEPAGE);
+#endif
+        size = total - sizeof *b;
         b->size = size;
+        b->used = 0;
         b->next = ctx->blocks;
         ctx->blocks = b;
     }
@@ -72,6 +147,8 @@ void *sg_alloc(SgCtx *ctx, size_t n)
     b->used += n;
     return p;
 }
+
+void *sg_alloc(SgCtx *ctx, size_t n) { return memset(arena_alloc(ctx, n), 0, n); }
 
 /* ---- interning ----------------------------------------------------------- */
 
@@ -130,21 +207,36 @@ static int node_equal(const Expr *e, Op op, Expr **args, size_t n, double num,
     return 1;
 }
 
+/* Spread the hash's bits before taking the low ones as a slot. */
+static size_t slot_for(uint32_t h, size_t cap)
+{
+    h ^= h >> 16;
+    h *= 0x85ebca6bu;
+    h ^= h >> 13;
+    h *= 0xc2b2ae35u;
+    h ^= h >> 16;
+    return h & (cap - 1);
+}
+
 static void grow_table(SgCtx *ctx)
 {
     size_t cap = ctx->cap * 2;
-    Expr **t = xcalloc(cap, sizeof *t);
+    Expr **t = table_alloc(cap, sizeof *t);
+    uint32_t *hs = table_alloc(cap, sizeof *hs);
     for (size_t i = 0; i < ctx->cap; i++) {
         Expr *e = ctx->table[i];
         if (!e)
             continue;
-        size_t j = e->hash & (cap - 1);
+        size_t j = slot_for(e->hash, cap);
         while (t[j])
             j = (j + 1) & (cap - 1);
         t[j] = e;
+        hs[j] = e->hash;
     }
     free(ctx->table);
+    free(ctx->hashes);
     ctx->table = t;
+    ctx->hashes = hs;
     ctx->cap = cap;
 }
 
@@ -159,11 +251,11 @@ Expr *expr_intern(SgCtx *ctx, Op op, Expr **args, size_t n, double num,
             num = NAN;
     }
     uint32_t h = node_hash(op, args, n, num, exact, p, q, name, fn);
-    size_t i = h & (ctx->cap - 1);
+    size_t i = slot_for(h, ctx->cap);
     for (Expr *e; (e = ctx->table[i]); i = (i + 1) & (ctx->cap - 1))
-        if (e->hash == h && node_equal(e, op, args, n, num, exact, p, q, name, fn))
+        if (ctx->hashes[i] == h && node_equal(e, op, args, n, num, exact, p, q, name, fn))
             return e;
-    Expr *e = sg_alloc(ctx, sizeof *e + n * sizeof(Expr *));
+    Expr *e = arena_alloc(ctx, sizeof *e + n * sizeof(Expr *));
     e->op = (uint8_t)op;
     e->exact = (uint8_t)exact;
     e->n = (uint32_t)n;
@@ -173,19 +265,22 @@ Expr *expr_intern(SgCtx *ctx, Op op, Expr **args, size_t n, double num,
     e->p = p;
     e->q = q;
     e->fn = fn;
+    e->name = NULL;
+    e->mark = 0;
     e->depth = 1;
     for (size_t k = 0; k < n; k++)
         if (args[k]->depth >= e->depth)
             e->depth = args[k]->depth + 1;
     if (name) {
         size_t len = strlen(name);
-        char *copy = sg_alloc(ctx, len + 1);
+        char *copy = arena_alloc(ctx, len + 1);
         memcpy(copy, name, len + 1);
         e->name = copy;
     }
     if (n)
         memcpy(e->args, args, n * sizeof(Expr *));
     ctx->table[i] = e;
+    ctx->hashes[i] = h;
     if (++ctx->count * 2 > ctx->cap)
         grow_table(ctx);
     return e;
@@ -317,7 +412,9 @@ static int cmp_var_name(const void *a, const void *b)
 
 size_t expr_free_vars(Expr **roots, size_t nroots, Expr ***out)
 {
-    Map seen = {0};
+    static uint32_t epoch; /* marks of this walk; a new walk, a new epoch */
+    if (++epoch == 0) /* wrapped: old marks could match again */
+        epoch = 1;
     size_t sp = 0, stack_cap = 64, nvars = 0, vars_cap = 8;
     Expr **stack = xcalloc(stack_cap, sizeof *stack);
     Expr **vars = xcalloc(vars_cap, sizeof *vars);
@@ -325,9 +422,9 @@ size_t expr_free_vars(Expr **roots, size_t nroots, Expr ***out)
         stack[sp++] = roots[r];
         while (sp) {
             Expr *e = stack[--sp];
-            if (map_get(&seen, map_key(e, NULL)))
+            if (e->mark == epoch)
                 continue;
-            map_put(&seen, map_key(e, NULL), e);
+            e->mark = epoch;
             if (e->op == OP_VAR) {
                 if (nvars == vars_cap)
                     vars = realloc(vars, (vars_cap *= 2) * sizeof *vars);
@@ -342,7 +439,6 @@ size_t expr_free_vars(Expr **roots, size_t nroots, Expr ***out)
         }
     }
     free(stack);
-    map_free(&seen);
     qsort(vars, nvars, sizeof *vars, cmp_var_name);
     *out = vars;
     return nvars;

@@ -367,6 +367,7 @@ static int run(int argc, char **argv)
         resolve_at(&o, &q);
     else if (!q.nvars) /* a constant has its value without a point */
         q.have_at = 1, q.at = calloc(1, sizeof *q.at);
+    q.want_value = o.format == FMT_JSON || q.order == 0;
     if (o.values_need_at && !q.have_at)
         die("--values needs a point: add --at (the expression has %zu variable%s)", q.nvars,
             q.nvars == 1 ? "" : "s");

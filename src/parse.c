@@ -2,6 +2,8 @@
  * function per precedence level. Bindings (name = expr) and inline user
  * functions are resolved here, so the graph never holds a name that is not a
  * free variable. Positions stay in tokens; errors carry line and column. */
+#define _GNU_SOURCE /* pthread_getattr_np */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +22,27 @@ typedef struct {
     Map bindings;     /* name's VAR node -> bound value */
     Map funcs;        /* name's VAR node -> (UserFn *) */
     const UserFn *in_def; /* the def whose body is being parsed */
+    const char *stack_floor; /* deeper than this address, stop: the stack ends */
 } Parser;
+
+/* Below which address the parser must stop so that a quarter of the
+ * calling thread's free stack is all it uses (the later stages recurse on
+ * the same depth). NULL when the stack cannot be measured. */
+static const char *stack_floor(void)
+{
+    pthread_attr_t attr;
+    void *addr;
+    size_t size;
+    char here;
+    if (pthread_getattr_np(pthread_self(), &attr))
+        return NULL;
+    int bad = pthread_attr_getstack(&attr, &addr, &size);
+    pthread_attr_destroy(&attr);
+    if (bad || &here < (char *)addr || &here > (char *)addr + size)
+        return NULL;
+    uintptr_t top = (uintptr_t)&here, bottom = (uintptr_t)addr;
+    return (const char *)(top - (top - bottom) / 4);
+}
 
 static int fail(Parser *ps, const Token *at, const char *fmt, ...)
 {
@@ -169,8 +191,14 @@ static Expr *unary(Parser *ps);
 
 static int enter(Parser *ps)
 {
+    char probe;
     if (++ps->depth > MAX_DEPTH)
-        return fail(ps, &ps->tok, "expression nested deeper than %d levels", MAX_DEPTH);
+        return fail(ps, &ps->tok, "expression nested deeper than %d levels (the limit)",
+                    MAX_DEPTH);
+    if (ps->stack_floor && &probe < ps->stack_floor)
+        return fail(ps, &ps->tok,
+                    "expression nested %d levels deep: more than this thread's stack allows "
+                    "(the symgrad command allows %d)", ps->depth, MAX_DEPTH);
     return 1;
 }
 
@@ -569,7 +597,7 @@ static int statement(Parser *ps, Expr **last_expr, Expr **last_binding)
 
 int parse_program(SgCtx *ctx, const char *src, size_t len, Program *prog, SgError *err)
 {
-    Parser ps = {.ctx = ctx, .err = err};
+    Parser ps = {.ctx = ctx, .err = err, .stack_floor = stack_floor()};
     memset(err, 0, sizeof *err);
     lex_init(&ps.lx, src, len);
     Expr *last_expr = NULL, *last_binding = NULL;

@@ -86,14 +86,13 @@ static void check_all(Query *q, EvalFn fn, size_t nout)
 
 int query_evaluate(SgCtx *ctx, Query *q, int check, SgError *err)
 {
-    (void)ctx;
     size_t nout = 1 + q->nderivs + (check ? q->nderivs : 0);
     Expr **outs = xmalloc(nout * sizeof *outs);
-    outs[0] = q->f;
+    outs[0] = q->want_value ? q->f : expr_int(ctx, 0); /* f only when it is shown */
     memcpy(outs + 1, q->derivs, q->nderivs * sizeof *outs);
     if (check)
         memcpy(outs + 1 + q->nderivs, q->lower, q->nderivs * sizeof *outs);
-    EmitSpec spec = {"sg", q->vars, q->nvars, outs, nout};
+    EmitSpec spec = {"sg", q->vars, q->nvars, outs, nout, sg_node_count(ctx)};
     Buf src = {0};
     emit_c_eval(&src, &spec);
     Jit *jit = jit_compile(src.s, err);

@@ -256,6 +256,28 @@ static void list_free(List *l)
         free(l->v);
 }
 
+/* Where key already is in keys (index + 1), or 0. Short lists are scanned;
+ * long ones go through the map, filled on first use. */
+static size_t find_key(Map *where, const List *keys, const Expr *key)
+{
+    if (keys->n <= 8 && !where->cap) {
+        for (size_t i = 0; i < keys->n; i++)
+            if (keys->v[i] == key)
+                return i + 1;
+        return 0;
+    }
+    if (!where->cap)
+        for (size_t i = 0; i < keys->n; i++)
+            map_put(where, map_key(keys->v[i], NULL), (Expr *)(uintptr_t)(i + 1));
+    return (size_t)(uintptr_t)map_get(where, map_key(key, NULL));
+}
+
+static void remember_key(Map *where, const Expr *key, size_t index)
+{
+    if (where->cap)
+        map_put(where, map_key(key, NULL), (Expr *)(uintptr_t)index);
+}
+
 /* ---- sums ----------------------------------------------------------------- */
 
 /* Split a term into its numeric coefficient and the rest. */
@@ -314,13 +336,13 @@ Expr *expr_add_n(SgCtx *ctx, Expr **terms, size_t n)
             continue;
         }
         Expr *c = split_term(ctx, t, &rest);
-        size_t at = (size_t)(uintptr_t)map_get(&where, map_key(rest, NULL));
+        size_t at = find_key(&where, &rests, rest);
         if (at) {
             coefs.v[at - 1] = num_add(ctx, coefs.v[at - 1], c);
         } else {
             list_push(&rests, rest);
             list_push(&coefs, c);
-            map_put(&where, map_key(rest, NULL), (Expr *)(uintptr_t)rests.n);
+            remember_key(&where, rest, rests.n);
         }
     }
     for (size_t i = 0; i < rests.n; i++)
@@ -383,13 +405,13 @@ Expr *expr_mul_n(SgCtx *ctx, Expr **factors, size_t n)
             continue;
         }
         Expr *b = base_of(f), *e = exp_of(ctx, f);
-        size_t at = (size_t)(uintptr_t)map_get(&where, map_key(b, NULL));
+        size_t at = find_key(&where, &bases, b);
         if (at) {
             exps.v[at - 1] = expr_add(ctx, exps.v[at - 1], e);
         } else {
             list_push(&bases, b);
             list_push(&exps, e);
-            map_put(&where, map_key(b, NULL), (Expr *)(uintptr_t)bases.n);
+            remember_key(&where, b, bases.n);
         }
     }
     Expr *r;

@@ -74,6 +74,7 @@ struct Expr {
     uint32_t hash;     /* structural hash: equal structure, equal hash */
     uint32_t id;       /* creation order in the context, 0-based */
     uint32_t depth;    /* 1 for a leaf, else 1 + the deepest argument */
+    uint32_t mark;     /* scratch for whole-graph walks (expr_free_vars) */
     double num;        /* OP_NUM: the value */
     int64_t p, q;      /* OP_NUM when exact: p/q in lowest terms, q > 0 */
     const char *name;  /* OP_VAR: interned name */
@@ -154,8 +155,8 @@ Expr *map_get(const Map *m, uint64_t key);
 void map_put(Map *m, uint64_t key, Expr *val);
 void map_free(Map *m);
 
-/* The context's memo of derivatives. */
-Map *sg_deriv_memo(SgCtx *ctx);
+/* The memo slot for d e / d var: NULL until deriv() fills it. */
+Expr **sg_deriv_slot(SgCtx *ctx, const Expr *e, const Expr *var);
 
 /* ---- front end (lex.c, parse.c) ----------------------------------------- */
 
@@ -222,6 +223,7 @@ typedef struct {
     size_t nparams;
     Expr **outputs;        /* values to compute */
     size_t noutputs;
+    size_t id_bound;       /* above every node id (sg_node_count), or 0: find it */
 } EmitSpec;
 
 /* Write a C translation unit defining
@@ -260,6 +262,7 @@ typedef struct {
     size_t nderivs;
     /* values, when a point is given */
     int have_at;
+    int want_value;      /* compute f itself at the point too */
     double *at;          /* value of each of vars */
     double value;        /* f at the point */
     double *dvalues;     /* each derivative at the point */

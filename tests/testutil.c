@@ -1,4 +1,6 @@
 /* testutil.c - see testutil.h. */
+#include <complex.h>
+#include <stdarg.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,7 +110,8 @@ static void check_bound(Expr **outs, size_t n, const Point *pt)
 
 char *tu_emit(Expr **outs, size_t n, const Point *pt)
 {
-    EmitSpec spec = {"tu", (Expr **)pt->vars, pt->n, outs, n};
+    EmitSpec spec = {.name = "tu", .params = (Expr **)pt->vars, .nparams = pt->n,
+                     .outputs = outs, .noutputs = n};
     Buf b = {0};
     emit_c_eval(&b, &spec);
     ck_assert_ptr_nonnull(b.s);
@@ -139,6 +142,218 @@ double tu_jit_eval(Expr *e, const Point *pt)
     double r = NAN;
     tu_jit_eval_n(&e, 1, pt, &r);
     return r;
+}
+
+/* ---- complex continuation ------------------------------------------------- */
+
+typedef struct {
+    uint32_t *keys; /* node id + 1; 0 = empty */
+    double complex *vals;
+    size_t cap, len;
+    int ok;
+    char *why;
+    size_t whysize;
+} CEval;
+
+static double complex *cmemo_slot(CEval *m, uint32_t id, int *found)
+{
+    if ((m->len + 1) * 2 > m->cap) {
+        size_t cap = m->cap ? m->cap * 2 : 256;
+        uint32_t *keys = calloc(cap, sizeof *keys);
+        double complex *vals = calloc(cap, sizeof *vals);
+        ck_assert_msg(keys && vals, "out of memory");
+        uint32_t *okeys = m->keys;
+        double complex *ovals = m->vals;
+        size_t ocap = m->cap;
+        m->keys = keys;
+        m->vals = vals;
+        m->cap = cap;
+        m->len = 0;
+        for (size_t i = 0; i < ocap; i++)
+            if (okeys[i]) {
+                int f;
+                *cmemo_slot(m, okeys[i] - 1, &f) = ovals[i];
+            }
+        free(okeys);
+        free(ovals);
+    }
+    size_t i = (id * 2654435761u) & (m->cap - 1);
+    while (m->keys[i] && m->keys[i] != id + 1)
+        i = (i + 1) & (m->cap - 1);
+    *found = m->keys[i] != 0;
+    if (!*found) {
+        m->keys[i] = id + 1;
+        m->len++;
+    }
+    return &m->vals[i];
+}
+
+static void cfail(CEval *m, const char *fmt, ...)
+{
+    if (!m->ok)
+        return; /* keep the first reason */
+    m->ok = 0;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(m->why, m->whysize, fmt, ap);
+    va_end(ap);
+}
+
+/* SymPy's numbers have no signed zeros: an exact zero part is +0, which
+ * puts a real negative number on the upper side of the cut of log, sqrt,
+ * acosh and ^ as mpmath does. */
+static double complex cnorm(double complex z)
+{
+    double re = creal(z), im = cimag(z);
+    return CMPLX(re == 0 ? 0.0 : re, im == 0 ? 0.0 : im);
+}
+
+/* The real value of z, which must be real up to rounding. */
+static int creal_of(CEval *m, const Expr *e, double complex z, double *out)
+{
+    double re = creal(z), im = cimag(z);
+    if (fabs(im) > 1e-12 * fmax(1.0, fabs(re))) {
+        const char *name = op_info[e->op].name;
+        cfail(m, "%s has no complex continuation here and meets %.17g%+.17gi",
+              e->op == OP_SELECT ? "?:" : name[0] ? name : "an operation", re, im);
+        return 0;
+    }
+    *out = re;
+    return 1;
+}
+
+/* z^n by repeated squaring. */
+static double complex cpow_int(double complex z, long long n)
+{
+    unsigned long long k = n < 0 ? 0ull - (unsigned long long)n : (unsigned long long)n;
+    double complex r = 1, b = z;
+    while (k) {
+        if (k & 1)
+            r *= b;
+        b *= b;
+        k >>= 1;
+    }
+    return n < 0 ? 1 / r : r;
+}
+
+static double complex ceval(Expr *e, CEval *m);
+
+static double complex ceval_node(Expr *e, CEval *m)
+{
+    double complex z, a[3];
+    double r[3];
+    switch (e->op) {
+    case OP_NUM: return e->num;
+    case OP_VAR:
+        cfail(m, "variable '%s' has no value in the point", e->name);
+        return NAN;
+    case OP_PI: return 3.14159265358979323846;
+    case OP_E: return 2.71828182845904523536;
+    case OP_ADD:
+        z = 0;
+        for (uint32_t i = 0; i < e->n; i++)
+            z += ceval(e->args[i], m);
+        return z;
+    case OP_MUL:
+        z = 1;
+        for (uint32_t i = 0; i < e->n; i++)
+            z *= ceval(e->args[i], m);
+        return z;
+    case OP_SELECT: /* the branch not taken is never evaluated */
+        if (!creal_of(m, e, ceval(e->args[0], m), &r[0]))
+            return NAN;
+        return r[0] != 0 ? ceval(e->args[1], m) : ceval(e->args[2], m);
+    case OP_CALL: return ceval(e->args[0], m);
+    case OP_STOP: return ceval(e->args[0], m);
+    case OP_POW: {
+        double complex b = ceval(e->args[0], m), p = ceval(e->args[1], m);
+        double pr = creal(p);
+        if (cimag(p) == 0 && pr == nearbyint(pr) && fabs(pr) <= 1 << 20)
+            return cpow_int(b, (long long)pr);
+        if (cimag(b) == 0 && cimag(p) == 0 && creal(b) >= 0)
+            return pow(creal(b), pr); /* the real power, exactly as C has it */
+        return cpow(b, p);
+    }
+    default: break;
+    }
+    for (uint32_t i = 0; i < e->n && i < 3; i++)
+        a[i] = ceval(e->args[i], m);
+    z = a[0];
+    double x = creal(z), y = cimag(z);
+    switch (e->op) {
+    case OP_EXP: return cexp(z);
+    case OP_EXPM1: return y == 0 ? expm1(x) : cexp(z) - 1;
+    case OP_LOG: return clog(z);
+    case OP_LOG10: return clog(z) / 2.30258509299404568402;
+    case OP_LOG2: return clog(z) / 0.69314718055994530942;
+    case OP_LOG1P: return y == 0 && x > -1 ? log1p(x) : clog(1 + z);
+    case OP_SQRT: return csqrt(z);
+    case OP_SIN: return csin(z);
+    case OP_COS: return ccos(z);
+    case OP_TAN: return ctan(z);
+    case OP_SINH: return csinh(z);
+    case OP_COSH: return ccosh(z);
+    case OP_TANH: return ctanh(z);
+    /* mpmath puts the cut (1, inf) of asin, acos, atanh on its lower side
+     * and the cut (-inf i, -i) of atan, asinh on its left side */
+    case OP_ASIN: return casin(y == 0 && x > 1 ? CMPLX(x, -0.0) : z);
+    case OP_ACOS: return cacos(y == 0 && x > 1 ? CMPLX(x, -0.0) : z);
+    case OP_ATANH: return catanh(y == 0 && x > 1 ? CMPLX(x, -0.0) : z);
+    case OP_ATAN: return catan(x == 0 && y < -1 ? CMPLX(-0.0, y) : z);
+    case OP_ASINH: return casinh(x == 0 && y < -1 ? CMPLX(-0.0, y) : z);
+    case OP_ACOSH: return cacosh(z);
+    case OP_CBRT:
+        if (x >= 0)
+            return z == 0 ? 0 : y == 0 ? cbrt(x) : cpow(z, 1.0 / 3);
+        if (!creal_of(m, e, z, &r[0]))
+            return NAN;
+        return cbrt(r[0]);
+    default:
+        /* no continuation: the real meaning on real arguments */
+        if (e->n > 3) {
+            cfail(m, "unexpected operation %d with %u arguments", e->op, (unsigned)e->n);
+            return NAN;
+        }
+        for (uint32_t i = 0; i < e->n; i++)
+            if (!creal_of(m, e, a[i], &r[i]))
+                return NAN;
+        return eval_op((Op)e->op, r);
+    }
+}
+
+static double complex ceval(Expr *e, CEval *m)
+{
+    if (!m->ok)
+        return NAN;
+    if (e->op == OP_NUM)
+        return e->num;
+    int found;
+    double complex *slot = cmemo_slot(m, e->id, &found);
+    if (found)
+        return *slot;
+    double complex v = cnorm(ceval_node(e, m));
+    /* the table may have grown while the arguments were evaluated */
+    *cmemo_slot(m, e->id, &found) = v;
+    return v;
+}
+
+int tu_ceval(Expr *e, const Point *pt, double *re, double *im, char *why, size_t whysize)
+{
+    char scratch[8];
+    CEval m = {0};
+    m.ok = 1;
+    m.why = why && whysize ? why : scratch;
+    m.whysize = why && whysize ? whysize : sizeof scratch;
+    m.why[0] = 0;
+    int found;
+    for (size_t i = 0; i < pt->n; i++)
+        *cmemo_slot(&m, pt->vars[i]->id, &found) = pt->vals[i];
+    double complex v = ceval(e, &m);
+    free(m.keys);
+    free(m.vals);
+    *re = m.ok ? creal(v) : NAN;
+    *im = m.ok ? cimag(v) : NAN;
+    return m.ok;
 }
 
 /* ---- finite differences ---------------------------------------------------- */

@@ -38,6 +38,22 @@ double tu_point_get(const Point *pt, const char *name);
 
 /* e at pt through the interpreter. */
 double tu_eval(Expr *e, const Point *pt);
+/* e at pt in complex arithmetic: the analytic continuation of the real
+ * meaning, for checking values that pass through complex intermediates
+ * (acos(1.07), acosh(0.5)) where real arithmetic gives NaN as C does.
+ * Principal branches follow SymPy/mpmath, which have no signed zeros: an
+ * exactly real or imaginary intermediate takes the side of a branch cut that
+ * the counter-clockwise rule picks (acos(2) = +1.3170i, log(-2) = +pi i).
+ * exp log log10 log2 log1p expm1 sin cos tan sinh cosh tanh asin acos atan
+ * asinh acosh atanh and ^ are continued (integer exponents by repeated
+ * multiplication); cbrt is z^(1/3) for Re z >= 0 and the real cube root for
+ * real z < 0; stop(e) is e; a user call is its value. Every other operation
+ * (erf, floor, abs, min, comparisons, ?:, atan2, ...) has no continuation
+ * here and takes the real value of arguments whose imaginary part is ~0.
+ * 1 and *re, *im on success; 0 and a reason in why when an operation without
+ * a continuation meets a complex argument or a variable has no value. */
+int tu_ceval(Expr *e, const Point *pt, double *re, double *im, char *why, size_t whysize);
+
 /* outs[0..n) at pt through emit_c_eval + the JIT, into res; fails the test
  * when a free variable has no value or the code does not compile. */
 void tu_jit_eval_n(Expr **outs, size_t n, const Point *pt, double *res);
