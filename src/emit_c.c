@@ -63,10 +63,11 @@ void emit_c_ident(char *out, size_t size, const char *name)
 
 static char *xstrdup(const char *s)
 {
-    char *d = strdup(s);
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
     if (!d)
         abort();
-    return d;
+    return memcpy(d, s, n);
 }
 
 static Code code(char *text, int prec) { return (Code){text, prec}; }
@@ -109,7 +110,7 @@ static size_t add_name(Emitter *em, const char *s)
 {
     if (em->nnames == em->cap) {
         em->cap = em->cap ? em->cap * 2 : 64;
-        em->names = realloc(em->names, em->cap * sizeof *em->names);
+        em->names = sg_realloc(em->names, em->cap * sizeof *em->names);
         if (!em->names)
             abort();
     }
@@ -125,8 +126,8 @@ static void reach(Emitter *em, uint32_t id)
     size_t n = em->nids ? em->nids : 1024;
     while (n <= id)
         n *= 2;
-    em->uses = realloc(em->uses, n * sizeof *em->uses);
-    em->named = realloc(em->named, n * sizeof *em->named);
+    em->uses = sg_realloc(em->uses, n * sizeof *em->uses);
+    em->named = sg_realloc(em->named, n * sizeof *em->named);
     if (!em->uses || !em->named)
         abort();
     memset(em->uses + em->nids, 0, (n - em->nids) * sizeof *em->uses);
@@ -146,7 +147,7 @@ static void bind(Emitter *em, const Expr *e, const char *name)
     Scope *s = em->scope;
     if (s->n == s->cap) {
         s->cap = s->cap ? s->cap * 2 : 64;
-        s->ids = realloc(s->ids, s->cap * sizeof *s->ids);
+        s->ids = sg_realloc(s->ids, s->cap * sizeof *s->ids);
         if (!s->ids)
             abort();
     }
@@ -177,7 +178,7 @@ static void count_uses(Emitter *em)
         uint32_t nargs = e->op == OP_CALL ? 1 : e->n; /* a call: its value only */
         for (uint32_t i = 0; i < nargs; i++) {
             if (sp == cap)
-                stack = realloc(stack, (cap *= 2) * sizeof *stack);
+                stack = sg_realloc(stack, (cap *= 2) * sizeof *stack);
             stack[sp++] = e->args[i];
         }
     }

@@ -97,7 +97,7 @@ Expr **sg_deriv_slot(SgCtx *ctx, const Expr *e, const Expr *var)
         if (ctx->deriv[i].var == var)
             m = &ctx->deriv[i];
     if (!m) {
-        ctx->deriv = realloc(ctx->deriv, (ctx->nderiv + 1) * sizeof *ctx->deriv);
+        ctx->deriv = sg_realloc(ctx->deriv, (ctx->nderiv + 1) * sizeof *ctx->deriv);
         if (!ctx->deriv)
             abort();
         m = &ctx->deriv[ctx->nderiv++];
@@ -107,7 +107,7 @@ Expr **sg_deriv_slot(SgCtx *ctx, const Expr *e, const Expr *var)
         size_t cap = m->cap ? m->cap : 1024;
         while (cap <= e->id)
             cap *= 2;
-        m->by_id = realloc(m->by_id, cap * sizeof *m->by_id);
+        m->by_id = sg_realloc(m->by_id, cap * sizeof *m->by_id);
         if (!m->by_id)
             abort();
         memset(m->by_id + m->cap, 0, (cap - m->cap) * sizeof *m->by_id);
@@ -427,13 +427,13 @@ size_t expr_free_vars(Expr **roots, size_t nroots, Expr ***out)
             e->mark = epoch;
             if (e->op == OP_VAR) {
                 if (nvars == vars_cap)
-                    vars = realloc(vars, (vars_cap *= 2) * sizeof *vars);
+                    vars = sg_realloc(vars, (vars_cap *= 2) * sizeof *vars);
                 vars[nvars++] = e;
             }
             /* a user call's value (args[0]) holds the same variables */
             for (uint32_t i = 0; i < e->n; i++) {
                 if (sp == stack_cap)
-                    stack = realloc(stack, (stack_cap *= 2) * sizeof *stack);
+                    stack = sg_realloc(stack, (stack_cap *= 2) * sizeof *stack);
                 stack[sp++] = e->args[i];
             }
         }

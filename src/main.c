@@ -94,7 +94,7 @@ static char *read_all(FILE *f, size_t *len)
     for (size_t got; s && (got = fread(s + n, 1, cap - n - 1, f)) > 0;) {
         n += got;
         if (cap - n - 1 == 0)
-            s = realloc(s, cap *= 2);
+            s = sg_realloc(s, cap *= 2);
     }
     if (!s)
         die("out of memory reading the input");
@@ -259,7 +259,7 @@ static void resolve_wrt(SgCtx *ctx, const Options *o, Query *q)
             if (q->wrt[i] == v)
                 die("--wrt: '%.*s' is listed twice", (int)n, p);
         if (q->nwrt == cap)
-            q->wrt = realloc(q->wrt, (cap *= 2) * sizeof *q->wrt);
+            q->wrt = sg_realloc(q->wrt, (cap *= 2) * sizeof *q->wrt);
         q->wrt[q->nwrt++] = v;
         if (!comma)
             break;

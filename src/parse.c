@@ -364,7 +364,7 @@ static void terms_push(Terms *t, Expr *e)
 {
     if (t->n == t->cap) {
         t->cap = t->cap ? t->cap * 2 : 16;
-        Expr **v = realloc(t->v, t->cap * sizeof *v);
+        Expr **v = sg_realloc(t->v, t->cap * sizeof *v);
         if (!v)
             abort();
         t->v = v;

@@ -45,6 +45,9 @@ typedef struct {
     char msg[512];
 } SgError;
 
+/* realloc that ends the process with a message when memory runs out. */
+void *sg_realloc(void *p, size_t n);
+
 void sg_error_set(SgError *err, int line, int col, const char *fmt, ...);
 
 /* A growing string; all generated text goes through emitf(). */

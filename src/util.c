@@ -27,6 +27,16 @@ int op_find_func(const char *s, size_t len)
     return -1;
 }
 
+void *sg_realloc(void *p, size_t n)
+{
+    p = realloc(p, n ? n : 1);
+    if (!p) {
+        fputs("symgrad: error: out of memory\n", stderr);
+        abort();
+    }
+    return p;
+}
+
 void sg_error_set(SgError *err, int line, int col, const char *fmt, ...)
 {
     if (!err)
