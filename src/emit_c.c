@@ -28,7 +28,8 @@ typedef struct Scope {
 
 typedef struct {
     Buf *out;
-    const EmitSpec *spec;
+    Expr **spec_outputs; /* the outputs of the body being written */
+    size_t spec_noutputs;
     uint32_t *uses;     /* by node id: how many parents (or outputs) use it */
     uint32_t *named;    /* by node id: index + 1 into names, 0 = not named */
     size_t nids;        /* length of uses and named */
@@ -38,6 +39,8 @@ typedef struct {
     char **names;       /* names[i]: C text for a param or temporary */
     size_t nnames, cap;
     unsigned long long helpers; /* bit per helper op used */
+    const char *real;   /* "double" or "float" */
+    const char *suffix; /* "" or "f": on literals and libm names */
 } Emitter;
 
 static const char *c_keywords[] = {
@@ -168,8 +171,11 @@ static void count_uses(Emitter *em)
 {
     size_t sp = 0, cap = 64;
     Expr **stack = malloc(cap * sizeof *stack);
-    for (size_t i = 0; i < em->spec->noutputs; i++)
-        stack[sp++] = em->spec->outputs[i];
+    for (size_t i = 0; i < em->spec_noutputs; i++) {
+        if (sp == cap)
+            stack = sg_realloc(stack, (cap *= 2) * sizeof *stack);
+        stack[sp++] = em->spec_outputs[i];
+    }
     while (sp) {
         Expr *e = stack[--sp];
         reach(em, e->id);
@@ -197,23 +203,24 @@ static char *temp(Emitter *em, Expr *e, Code c)
 {
     char name[32];
     snprintf(name, sizeof name, "t%d", ++em->ntemps);
-    line(em, "const double %s = %s;", name, c.text);
+    line(em, "const %s %s = %s;", em->real, name, c.text);
     free(c.text);
     bind(em, e, name);
     return xstrdup(name);
 }
 
-static Code number(const Expr *e)
+static Code number(const Emitter *em, const Expr *e)
 {
     char s[48];
+    const char *f = em->suffix;
     fmt_double(s, sizeof s, e->num);
     if (!strcmp(s, "nan"))
-        return codef(C_MUL, "(0.0 / 0.0)");
+        return codef(C_MUL, "(0.0%s / 0.0%s)", f, f);
     if (!strcmp(s, "inf") || !strcmp(s, "-inf"))
-        return codef(C_MUL, "(%s1.0 / 0.0)", s[0] == '-' ? "-" : "");
+        return codef(C_MUL, "(%s1.0%s / 0.0%s)", s[0] == '-' ? "-" : "", f, f);
     if (!strpbrk(s, ".en"))
         strcat(s, ".0");
-    return codef(s[0] == '-' ? C_UNARY : C_ATOM, "%s", s);
+    return codef(s[0] == '-' ? C_UNARY : C_ATOM, "%s%s", s, f);
 }
 
 /* An atom for e: its name, or a temporary holding it. */
@@ -242,7 +249,7 @@ static Code power(Emitter *em, Expr *e)
         free(a);
         if (k->p > 0)
             return code(t.s, m > 1 ? C_MUL : C_ATOM);
-        Code r = codef(C_MUL, "1.0 / %s", m > 1 ? "(" : "");
+        Code r = codef(C_MUL, "1.0%s / %s", em->suffix, m > 1 ? "(" : "");
         emitf(&t, m > 1 ? ")" : "");
         Code d = codef(C_MUL, "%s%s", r.text, t.s);
         free(r.text);
@@ -251,13 +258,13 @@ static Code power(Emitter *em, Expr *e)
     }
     Code cb = value(em, b);
     if (k->op == OP_NUM && k->exact && k->q == 2 && (k->p == 1 || k->p == -1)) {
-        Code r = k->p == 1 ? codef(C_ATOM, "sqrt(%s)", cb.text)
-                           : codef(C_MUL, "1.0 / sqrt(%s)", cb.text);
+        Code r = k->p == 1 ? codef(C_ATOM, "sqrt%s(%s)", em->suffix, cb.text)
+                           : codef(C_MUL, "1.0%s / sqrt%s(%s)", em->suffix, em->suffix, cb.text);
         free(cb.text);
         return r;
     }
     Code ck = value(em, k);
-    Code r = codef(C_ATOM, "pow(%s, %s)", cb.text, ck.text);
+    Code r = codef(C_ATOM, "pow%s(%s, %s)", em->suffix, cb.text, ck.text);
     free(cb.text);
     free(ck.text);
     return r;
@@ -268,7 +275,14 @@ static Code nary(Emitter *em, Expr *e)
 {
     Buf t = {0};
     int is_add = e->op == OP_ADD;
-    for (uint32_t i = 0; i < e->n; i++) {
+    uint32_t lead = 0; /* a sum starts with its first positive term: 1 - x */
+    while (is_add && lead < e->n && e->args[lead]->op == OP_MUL &&
+           e->args[lead]->args[0]->op == OP_NUM && e->args[lead]->args[0]->num < 0)
+        lead++;
+    if (lead == e->n)
+        lead = 0;
+    for (uint32_t k = 0; k < e->n; k++) {
+        uint32_t i = !is_add ? k : k == 0 ? lead : k <= lead ? k - 1 : k;
         Expr *a = e->args[i];
         int inv = 0;
         if (!is_add && a->op == OP_POW && expr_is_int(a->args[1]) && a->args[1]->p == -1) {
@@ -281,20 +295,22 @@ static Code nary(Emitter *em, Expr *e)
             char *s = neg ? xstrdup(c.text + 1) : at(c, C_ADD);
             if (neg)
                 free(c.text);
-            emitf(&t, i ? (neg ? " - %s" : " + %s") : (neg ? "-%s" : "%s"), s);
+            emitf(&t, k ? (neg ? " - %s" : " + %s") : (neg ? "-%s" : "%s"), s);
             free(s);
         } else if (i == 0 && expr_is_int(a) && a->p == -1 && e->n > 1) {
             free(c.text);
             emitf(&t, "-");
-            i++;
+            k++;
             Code d = value(em, e->args[1]);
             char *s = at(d, C_UNARY);
             emitf(&t, "%s", s);
             free(s);
         } else {
             char *s = at(c, inv ? C_UNARY : C_MUL);
-            if (inv)
-                emitf(&t, i ? " / %s" : "1.0 / %s", s);
+            if (inv && i)
+                emitf(&t, " / %s", s);
+            else if (inv)
+                emitf(&t, "1.0%s / %s", em->suffix, s);
             else
                 emitf(&t, i ? " * %s" : "%s", s);
             free(s);
@@ -323,12 +339,16 @@ static int c_cmp_prec(Op op)
 }
 
 /* c ? a : b as an if/else, each branch in its own scope. */
+static Code comparison(Emitter *em, Expr *e);
+
 static Code branch_select(Emitter *em, Expr *e)
 {
-    Code c = value(em, e->args[0]);
+    Expr *cond = e->args[0];
+    Code c = op_info[cond->op].kind == KIND_CMP && !lookup(em, cond) && uses(em, cond) <= 1
+                 ? comparison(em, cond) : value(em, cond);
     char name[32];
     snprintf(name, sizeof name, "t%d", ++em->ntemps);
-    line(em, "double %s;", name);
+    line(em, "%s %s;", em->real, name);
     line(em, "if (%s) {", c.text);
     free(c.text);
     for (int branch = 1; branch <= 2; branch++) {
@@ -347,21 +367,32 @@ static Code branch_select(Emitter *em, Expr *e)
     return code(xstrdup(name), C_ATOM);
 }
 
+/* a < b as C's int-valued comparison. */
+static Code comparison(Emitter *em, Expr *e)
+{
+    Op op = (Op)e->op;
+    int p = c_cmp_prec(op);
+    char *a = at(value(em, e->args[0]), p), *b = at(value(em, e->args[1]), p + 1);
+    Code r = codef(p, "%s %s %s", a, c_cmp(op), b);
+    free(a);
+    free(b);
+    return r;
+}
+
 static Code call(Emitter *em, Expr *e)
 {
     Op op = (Op)e->op;
     if (op_info[op].kind == KIND_CMP) {
-        int p = c_cmp_prec(op);
-        char *a = at(value(em, e->args[0]), p), *b = at(value(em, e->args[1]), p + 1);
-        Code r = codef(C_UNARY, "(double)(%s %s %s)", a, c_cmp(op), b);
-        free(a);
-        free(b);
+        Code c = comparison(em, e);
+        Code r = codef(C_UNARY, "(%s)(%s)", em->real, c.text);
+        free(c.text);
         return r;
     }
-    if (!strncmp(op_info[op].c, "sg_", 3))
+    int helper = !strncmp(op_info[op].c, "sg_", 3);
+    if (helper)
         em->helpers |= 1ull << (op - OP_ABS);
     Buf t = {0};
-    emitf(&t, "%s(", op_info[op].c);
+    emitf(&t, "%s%s(", op_info[op].c, helper ? "" : em->suffix);
     for (uint32_t i = 0; i < e->n; i++) {
         Code a = value(em, e->args[i]);
         emitf(&t, i ? ", %s" : "%s", a.text);
@@ -374,9 +405,9 @@ static Code call(Emitter *em, Expr *e)
 static Code compute(Emitter *em, Expr *e)
 {
     switch (e->op) {
-    case OP_NUM: return number(e);
-    case OP_PI: return codef(C_ATOM, "3.141592653589793");
-    case OP_E: return codef(C_ATOM, "2.718281828459045");
+    case OP_NUM: return number(em, e);
+    case OP_PI: return codef(C_ATOM, "3.141592653589793%s", em->suffix);
+    case OP_E: return codef(C_ATOM, "2.718281828459045%s", em->suffix);
     case OP_ADD: case OP_MUL: return nary(em, e);
     case OP_POW: return power(em, e);
     case OP_SELECT: return branch_select(em, e);
@@ -404,54 +435,307 @@ static Code value(Emitter *em, Expr *e)
     return c;
 }
 
-static void helpers(Buf *b, unsigned long long used)
+/* The helper functions used, in the real type: R stands for the type and F
+ * for the libm suffix in the texts below. */
+static void helpers(Buf *b, unsigned long long used, const char *real, const char *suffix)
 {
     static const struct { Op op; const char *text; } defs[] = {
-        {OP_MAX, "static double sg_max(double a, double b) { return a >= b ? a : b; }\n"},
-        {OP_MIN, "static double sg_min(double a, double b) { return a <= b ? a : b; }\n"},
-        {OP_CLAMP, "static double sg_clamp(double x, double lo, double hi)\n"
+        {OP_MAX, "static R sg_max(R a, R b) { return a >= b ? a : b; }\n"},
+        {OP_MIN, "static R sg_min(R a, R b) { return a <= b ? a : b; }\n"},
+        {OP_CLAMP, "static R sg_clamp(R x, R lo, R hi)\n"
                    "{\n    return x < lo ? lo : x > hi ? hi : x;\n}\n"},
-        {OP_RELU, "static double sg_relu(double x) { return x > 0 ? x : 0.0; }\n"},
-        {OP_SIGN, "static double sg_sign(double x) { return (double)((x > 0) - (x < 0)); }\n"},
-        {OP_SIGMOID, "static double sg_sigmoid(double x)\n{\n"
-                     "    if (x >= 0)\n        return 1.0 / (1.0 + exp(-x));\n"
-                     "    double t = exp(x);\n    return t / (1.0 + t);\n}\n"},
-        {OP_SOFTPLUS, "static double sg_softplus(double x)\n{\n"
-                      "    return x > 0 ? x + log1p(exp(-x)) : log1p(exp(x));\n}\n"},
+        {OP_RELU, "static R sg_relu(R x) { return x > 0 ? x : 0; }\n"},
+        {OP_SIGN, "static R sg_sign(R x) { return (R)((x > 0) - (x < 0)); }\n"},
+        {OP_SIGMOID, "static R sg_sigmoid(R x)\n{\n"
+                     "    if (x >= 0)\n        return 1 / (1 + expF(-x));\n"
+                     "    R t = expF(x);\n    return t / (1 + t);\n}\n"},
+        {OP_SOFTPLUS, "static R sg_softplus(R x)\n{\n"
+                      "    return x > 0 ? x + log1pF(expF(-x)) : log1pF(expF(x));\n}\n"},
     };
-    for (size_t i = 0; i < sizeof defs / sizeof defs[0]; i++)
-        if (used & (1ull << (defs[i].op - OP_ABS)))
-            emitf(b, "%s\n", defs[i].text);
+    for (size_t i = 0; i < sizeof defs / sizeof defs[0]; i++) {
+        if (!(used & (1ull << (defs[i].op - OP_ABS))))
+            continue;
+        for (const char *p = defs[i].text; *p; p++) {
+            if (*p == 'R' && (p[1] == ' ' || p[1] == ')'))
+                emitf(b, "%s", real);
+            else if (*p == 'F' && p[1] == '(')
+                emitf(b, "%s", suffix);
+            else
+                buf_putc(b, *p);
+        }
+        buf_putc(b, '\n');
+    }
+}
+
+/* Statements computing outs[] from params at the given indent: bound from
+ * in[] when from_in, else taken as named arguments. Each result is stored
+ * with store ("grad[%zu] = %s;") or returned when store is NULL. */
+static void body(Emitter *em, Expr **params, size_t nparams, int from_in, Expr **outs,
+                 size_t nouts, const char *store)
+{
+    Scope top = {0};
+    em->scope = &top;
+    em->ntemps = 0; /* each function numbers its temporaries from t1 */
+    em->spec_outputs = outs;
+    em->spec_noutputs = nouts;
+    count_uses(em);
+    Expr **used;
+    size_t nused = expr_free_vars(outs, nouts, &used);
+    for (size_t i = 0; i < nparams; i++) {
+        char id[256];
+        emit_c_ident(id, sizeof id, params[i]->name);
+        int is_used = 0;
+        for (size_t k = 0; k < nused && !is_used; k++)
+            is_used = used[k] == params[i];
+        if (from_in && is_used)
+            line(em, "const %s %s = in[%zu];", em->real, id, i);
+        else if (!from_in && !is_used)
+            line(em, "(void)%s;", id);
+        bind(em, params[i], id);
+    }
+    free(used);
+    for (size_t i = 0; i < nouts; i++) {
+        Code c = value(em, outs[i]);
+        if (store) {
+            for (int k = 0; k < em->indent; k++)
+                emitf(em->out, "    ");
+            emitf(em->out, store, i);
+            emitf(em->out, " = %s;\n", c.text);
+        } else {
+            line(em, "return %s;", c.text);
+        }
+        free(c.text);
+    }
+    unbind_scope(em, &top);
+    memset(em->uses, 0, em->nids * sizeof *em->uses);
+    em->scope = NULL;
+}
+
+static void emitter_free(Emitter *em)
+{
+    free(em->uses);
+    free(em->named);
+    for (size_t i = 0; i < em->nnames; i++)
+        free(em->names[i]);
+    free(em->names);
 }
 
 void emit_c_eval(Buf *b, const EmitSpec *spec)
 {
-    Buf body = {0};
-    Scope top = {0};
-    Emitter em = {.out = &body, .spec = spec, .scope = &top, .indent = 1};
-    count_uses(&em);
-    for (size_t i = 0; i < spec->nparams; i++) {
-        char id[256];
-        emit_c_ident(id, sizeof id, spec->params[i]->name);
-        line(&em, "const double %s = in[%zu];", id, i);
-        bind(&em, spec->params[i], id);
-    }
-    for (size_t i = 0; i < spec->noutputs; i++) {
-        Code c = value(&em, spec->outputs[i]);
-        line(&em, "out[%zu] = %s;", i, c.text);
-        free(c.text);
-    }
+    Buf text = {0};
+    Emitter em = {.out = &text, .indent = 1, .real = "double", .suffix = ""};
+    body(&em, spec->params, spec->nparams, 1, spec->outputs, spec->noutputs, "out[%zu]");
     emitf(b, "#include <math.h>\n\n");
-    helpers(b, em.helpers);
+    helpers(b, em.helpers, "double", "");
     emitf(b, "void %s_eval(const double *in, double *out)\n{\n", spec->name);
     if (!spec->nparams)
         emitf(b, "    (void)in;\n");
-    emitf(b, "%s}\n", body.s ? body.s : "");
-    buf_free(&body);
-    free(top.ids);
-    free(em.uses);
-    free(em.named);
-    for (size_t i = 0; i < em.nnames; i++)
-        free(em.names[i]);
-    free(em.names);
+    emitf(b, "%s}\n", text.s ? text.s : "");
+    buf_free(&text);
+    emitter_free(&em);
+}
+
+/* ---- whole files ------------------------------------------------------------ */
+
+extern const char sg_tmpl_header_h[], sg_tmpl_source_c[];
+
+typedef struct {
+    const char *key;
+    const char *text;
+} Slot;
+
+/* tmpl with each {{key}} replaced by its slot's text. */
+static int fill(Buf *out, const char *tmpl, const Slot *slots, size_t n, const char *which,
+                SgError *err)
+{
+    for (const char *p = tmpl; *p;) {
+        const char *open = strstr(p, "{{");
+        if (!open) {
+            emitf(out, "%s", p);
+            break;
+        }
+        emitf(out, "%.*s", (int)(open - p), p);
+        const char *close = strstr(open + 2, "}}");
+        if (!close) {
+            sg_error_set(err, 0, 0, "template %s: '{{' without '}}'", which);
+            return 0;
+        }
+        size_t len = (size_t)(close - open - 2), i = 0;
+        while (i < n && (strlen(slots[i].key) != len || memcmp(slots[i].key, open + 2, len)))
+            i++;
+        if (i == n) {
+            sg_error_set(err, 0, 0, "template %s: unknown placeholder {{%.*s}}", which,
+                         (int)len, open + 2);
+            return 0;
+        }
+        emitf(out, "%s", slots[i].text);
+        p = close + 2;
+    }
+    return 1;
+}
+
+/* Infix text fit for a C comment. */
+static char *comment_text(const Expr *e)
+{
+    char *s = expr_to_string(e);
+    for (char *p = s; (p = strstr(p, "*/"));)
+        p[1] = ' ';
+    return s;
+}
+
+/* "double x, double y" */
+static void param_list(Buf *b, const Query *q, const char *real)
+{
+    for (size_t i = 0; i < q->nvars; i++) {
+        char id[256];
+        emit_c_ident(id, sizeof id, q->vars[i]->name);
+        emitf(b, "%s%s %s", i ? ", " : "", real, id);
+    }
+    if (!q->nvars)
+        emitf(b, "void");
+}
+
+/* NAME_dx, or NAME_d2x for a second derivative. */
+static void partial_name(Buf *b, const char *name, int order, const char *var)
+{
+    if (order == 1)
+        emitf(b, "%s_d%s", name, var);
+    else
+        emitf(b, "%s_d%d%s", name, order, var);
+}
+
+typedef struct {
+    Emitter em;
+    Buf proto, defs;
+    const Query *q;
+    const CFile *cf;
+} FileWriter;
+
+/* One function: its prototype in the header, its body in the source. */
+static void function(FileWriter *w, const char *ret, const char *sig, int from_in, Expr **outs,
+                     size_t nouts, const char *store)
+{
+    emitf(&w->proto, "%s %s;\n", ret, sig);
+    emitf(&w->defs, "%s %s\n{\n", ret, sig);
+    if (from_in && !w->q->nvars)
+        emitf(&w->defs, "    (void)in;\n");
+    w->em.out = &w->defs;
+    w->em.indent = 1;
+    body(&w->em, w->q->vars, w->q->nvars, from_in, outs, nouts, store);
+    emitf(&w->defs, "}\n\n");
+}
+
+static void scalar_functions(FileWriter *w, Expr **first, int order)
+{
+    const Query *q = w->q;
+    const char *real = w->cf->single ? "float" : "double";
+    Buf sig = {0};
+    emitf(&sig, "%s(", w->cf->name);
+    param_list(&sig, q, real);
+    emitf(&sig, ")");
+    function(w, real, sig.s, 0, (Expr **)&q->f, 1, NULL);
+    for (size_t i = 0; i < q->nwrt; i++) {
+        sig.len = 0;
+        partial_name(&sig, w->cf->name, order, q->wrt[i]->name);
+        emitf(&sig, "(");
+        param_list(&sig, q, real);
+        emitf(&sig, ")");
+        function(w, real, sig.s, 0, &first[i], 1, NULL);
+    }
+    buf_free(&sig);
+}
+
+static void array_functions(FileWriter *w, Expr **first)
+{
+    const Query *q = w->q;
+    const char *real = w->cf->single ? "float" : "double", *name = w->cf->name;
+    Buf sig = {0};
+    emitf(&sig, "%s_grad(const %s *in, %s *grad)", name, real, real);
+    function(w, "void", sig.s, 1, first, q->nwrt, "grad[%zu]");
+    if (q->hessian) {
+        sig.len = 0;
+        emitf(&sig, "%s_hess(const %s *in, %s *hess)", name, real, real);
+        function(w, "void", sig.s, 1, q->derivs, q->nderivs, "hess[%zu]");
+    }
+    /* the batch: each row the value, then the partials */
+    Expr **row = malloc((q->nwrt + 1) * sizeof *row);
+    row[0] = q->f;
+    memcpy(row + 1, first, q->nwrt * sizeof *row);
+    sig.len = 0;
+    emitf(&sig, "%s_batch(size_t n, const %s *in, %s *out)", name, real, real);
+    emitf(&w->proto, "void %s;\n", sig.s);
+    emitf(&w->defs, "void %s\n{\n    for (size_t i = 0; i < n; i++, in += %zu, out += %zu) {\n",
+          sig.s, q->nvars, q->nwrt + 1);
+    w->em.out = &w->defs;
+    w->em.indent = 2;
+    body(&w->em, q->vars, q->nvars, 1, row, q->nwrt + 1, "out[%zu]");
+    emitf(&w->defs, "    }\n}\n");
+    free(row);
+    buf_free(&sig);
+}
+
+/* The header's comment: the function, its parameters and each derivative. */
+static void doc(Buf *b, const Query *q, const CFile *cf, Expr **first, int order)
+{
+    char *f = comment_text(q->f);
+    emitf(b, " * %s(", cf->name);
+    for (size_t i = 0; i < q->nvars; i++)
+        emitf(b, "%s%s", i ? ", " : "", q->vars[i]->name);
+    emitf(b, ") = %s\n *\n", f);
+    free(f);
+    emitf(b, " * Parameters in this order: ");
+    for (size_t i = 0; i < q->nvars; i++)
+        emitf(b, "%s%s", i ? ", " : "", q->vars[i]->name);
+    emitf(b, q->nvars ? ".\n" : "none.\n");
+    emitf(b, " * %s_grad(in, grad), %s_batch(n, in, out): in[] in parameter order;\n"
+             " * grad[] and each batch row after its value in this order:\n",
+          cf->name, cf->name);
+    for (size_t i = 0; i < q->nwrt; i++) {
+        char *d = comment_text(first[i]);
+        Buf nm = {0};
+        partial_name(&nm, cf->name, order, q->wrt[i]->name);
+        emitf(b, " *   %s = %s\n", nm.s, d);
+        buf_free(&nm);
+        free(d);
+    }
+    if (q->hessian)
+        emitf(b, " * %s_hess(in, hess): the %zu x %zu second partials, row-major.\n", cf->name,
+              q->nwrt, q->nwrt);
+}
+
+int emit_c_file(SgCtx *ctx, const Query *q, const CFile *cf, Buf *c, Buf *h, SgError *err)
+{
+    FileWriter w = {.q = q, .cf = cf};
+    w.em.real = cf->single ? "float" : "double";
+    w.em.suffix = cf->single ? "f" : "";
+    /* with a Hessian the scalar partials are the first derivatives */
+    int order = q->hessian ? 1 : q->order;
+    Expr **first = malloc((q->nwrt + 1) * sizeof *first);
+    for (size_t i = 0; i < q->nwrt; i++)
+        first[i] = q->hessian ? deriv(ctx, q->f, q->wrt[i]) : q->derivs[i];
+    scalar_functions(&w, first, order);
+    array_functions(&w, first);
+    Buf helper_text = {0}, docs = {0}, guard = {0};
+    helpers(&helper_text, w.em.helpers, w.em.real, w.em.suffix);
+    doc(&docs, q, cf, first, order);
+    for (const char *p = cf->h_name; *p; p++)
+        buf_putc(&guard, (*p >= 'a' && *p <= 'z') ? (char)(*p - 32)
+                         : ((*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')) ? *p : '_');
+    emitf(&guard, "");
+    if (guard.s[0] >= '0' && guard.s[0] <= '9')
+        guard.s[0] = '_';
+    Slot slots[] = {
+        {"header", cf->h_name}, {"source", cf->c_name}, {"version", SYMGRAD_VERSION},
+        {"name", cf->name}, {"guard", guard.s}, {"doc", docs.s},
+        {"prototypes", w.proto.s}, {"helpers", helper_text.s ? helper_text.s : ""},
+        {"functions", w.defs.s}, {"real", w.em.real},
+    };
+    size_t n = sizeof slots / sizeof slots[0];
+    int ok = fill(h, cf->tmpl_h ? cf->tmpl_h : sg_tmpl_header_h, slots, n, "header", err) &&
+             fill(c, cf->tmpl_c ? cf->tmpl_c : sg_tmpl_source_c, slots, n, "source", err);
+    free(first);
+    buf_free(&helper_text), buf_free(&docs), buf_free(&guard);
+    buf_free(&w.proto), buf_free(&w.defs);
+    emitter_free(&w.em);
+    return ok;
 }

@@ -1,5 +1,6 @@
 /* main.c - the symgrad command: options into a Query, the Query through the
  * library, the report to standard output. The only file that exits. */
+#define _DEFAULT_SOURCE /* mkstemp, fdopen */
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -7,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "symgrad.h"
 
@@ -23,7 +25,11 @@ static const char usage[] =
     "  --at POINT      x=1,y=-2, or a bare number when there is one variable\n"
     "  --values        print only the numbers (%.17g), one line per --wrt variable\n"
     "                  (a Hessian: one row per line)\n"
-    "  --format F      infix (default) | json\n"
+    "  --format F      infix (default) | json | c (the source --emit-c writes)\n"
+    "  --emit-c FILE   write FILE (C source) and its header beside it (.h)\n"
+    "  --name NAME     function prefix for --emit-c / --format c (default: from FILE, or f)\n"
+    "  --real T        double (default) | float: the emitted C's type\n"
+    "  --templates DIR use DIR/header.h and DIR/source.c instead of the built-in templates\n"
     "  --check         compare every derivative at --at with a finite difference;\n"
     "                  exit 1 when one disagrees\n"
     "  -f FILE         read the expression or program from FILE\n"
@@ -47,6 +53,8 @@ typedef struct {
     const char *file;   /* -f FILE */
     const char *wrt;
     const char *at;
+    const char *emit_c, *name, *templates;
+    int single; /* --real float */
     int order, hessian, values, check;
     int values_need_at; /* --values without --at: fine only for a constant */
     Format format;
@@ -159,10 +167,11 @@ static void set_expr(Options *o, const char *arg)
     o->expr = arg;
 }
 
+static int valid_name(const char *s, size_t n);
+
 static void parse_options(int argc, char **argv, Options *o)
 {
-    static const char *later[] = {"--emit-c", "--name", "--steps", "--data", "--templates",
-                                  "--real", NULL};
+    static const char *later[] = {"--steps", "--data", NULL};
     memset(o, 0, sizeof *o);
     o->order = 1;
     for (int i = 1; i < argc; i++) {
@@ -191,10 +200,25 @@ static void parse_options(int argc, char **argv, Options *o)
                 o->format = FMT_INFIX;
             else if (!strcmp(v, "json"))
                 o->format = FMT_JSON;
-            else if (!strcmp(v, "c") || !strcmp(v, "latex") || !strcmp(v, "dot"))
-                die("--format %s is not available in this version (infix, json)", v);
+            else if (!strcmp(v, "c"))
+                o->format = FMT_C;
+            else if (!strcmp(v, "latex") || !strcmp(v, "dot"))
+                die("--format %s is not available in this version (infix, json, c)", v);
             else
-                die("unknown format '%s' (infix, json)", v);
+                die("unknown format '%s' (infix, json, c)", v);
+        } else if (is_opt(a, "--emit-c")) {
+            o->emit_c = option_value(argc, argv, &i, "--emit-c");
+        } else if (is_opt(a, "--name")) {
+            o->name = option_value(argc, argv, &i, "--name");
+            if (!valid_name(o->name, strlen(o->name)))
+                die("--name: '%s' is not a C identifier", o->name);
+        } else if (is_opt(a, "--templates")) {
+            o->templates = option_value(argc, argv, &i, "--templates");
+        } else if (is_opt(a, "--real")) {
+            const char *v = option_value(argc, argv, &i, "--real");
+            if (strcmp(v, "double") && strcmp(v, "float"))
+                die("--real takes double or float, not '%s'", v);
+            o->single = !strcmp(v, "float");
         } else if (!strcmp(a, "--hessian")) {
             o->hessian = 1;
         } else if (!strcmp(a, "--values")) {
@@ -338,6 +362,110 @@ static void resolve_at(const Options *o, Query *q)
     free(seen);
 }
 
+static char *read_file_or_die(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        die("cannot read '%s': %s", path, strerror(errno));
+    size_t len;
+    char *s = read_all(f, &len);
+    fclose(f);
+    return s;
+}
+
+/* Write text to path through a temporary beside it; returns the temporary's
+ * name (to rename into place once every file is written) or dies. */
+static char *write_temp(const char *path, const Buf *text)
+{
+    size_t n = strlen(path);
+    char *tmp = malloc(n + 16);
+    snprintf(tmp, n + 16, "%s.tmp.XXXXXX", path);
+    int fd = mkstemp(tmp);
+    FILE *f = fd < 0 ? NULL : fdopen(fd, "wb");
+    if (!f || fwrite(text->s, 1, text->len, f) != text->len || fclose(f)) {
+        if (fd >= 0)
+            unlink(tmp);
+        die("cannot write '%s': %s", path, strerror(errno));
+    }
+    return tmp;
+}
+
+/* f.c -> f.h; anything else gets .h appended. */
+static char *header_path(const char *c_path)
+{
+    size_t n = strlen(c_path);
+    char *h = malloc(n + 3);
+    memcpy(h, c_path, n + 1);
+    if (n > 2 && !strcmp(h + n - 2, ".c"))
+        h[n - 1] = 'h';
+    else
+        strcat(h, ".h");
+    return h;
+}
+
+/* The function prefix: --name, else the file's base name as an identifier. */
+static void default_name(char *out, size_t size, const char *path)
+{
+    const char *base = path ? strrchr(path, '/') : NULL;
+    base = base ? base + 1 : path ? path : "f";
+    size_t i = 0;
+    for (; base[i] && base[i] != '.' && i + 1 < size; i++)
+        out[i] = isalnum((unsigned char)base[i]) ? base[i] : '_';
+    out[i] = 0;
+    if (!i || isdigit((unsigned char)out[0]))
+        snprintf(out, size, "f");
+}
+
+static void write_c(SgCtx *ctx, const Options *o, const Query *q)
+{
+    char name[128];
+    if (o->name)
+        snprintf(name, sizeof name, "%s", o->name);
+    else
+        default_name(name, sizeof name, o->emit_c);
+    char *h_path = o->emit_c ? header_path(o->emit_c) : NULL;
+    const char *h_base = h_path && strrchr(h_path, '/') ? strrchr(h_path, '/') + 1 : h_path;
+    const char *c_base = o->emit_c && strrchr(o->emit_c, '/') ? strrchr(o->emit_c, '/') + 1
+                                                              : o->emit_c;
+    char c_default[140], h_default[140];
+    snprintf(c_default, sizeof c_default, "%s.c", name);
+    snprintf(h_default, sizeof h_default, "%s.h", name);
+    CFile cf = {name, c_base ? c_base : c_default, h_base ? h_base : h_default, o->single,
+                NULL, NULL};
+    char *th = NULL, *tc = NULL;
+    if (o->templates) {
+        size_t n = strlen(o->templates) + 16;
+        char *p = malloc(n);
+        snprintf(p, n, "%s/header.h", o->templates);
+        cf.tmpl_h = th = read_file_or_die(p);
+        snprintf(p, n, "%s/source.c", o->templates);
+        cf.tmpl_c = tc = read_file_or_die(p);
+        free(p);
+    }
+    Buf c = {0}, h = {0};
+    SgError err;
+    if (!emit_c_file(ctx, q, &cf, &c, &h, &err))
+        die("%s", err.msg);
+    if (!o->emit_c) {
+        fwrite(c.s, 1, c.len, stdout);
+    } else {
+        char *tc_path = write_temp(o->emit_c, &c), *th_path = write_temp(h_path, &h);
+        if (rename(th_path, h_path) || rename(tc_path, o->emit_c)) {
+            int e = errno;
+            unlink(tc_path);
+            unlink(th_path);
+            die("cannot write '%s': %s", o->emit_c, strerror(e));
+        }
+        free(tc_path);
+        free(th_path);
+    }
+    buf_free(&c);
+    buf_free(&h);
+    free(th);
+    free(tc);
+    free(h_path);
+}
+
 static int run(int argc, char **argv)
 {
     Options o;
@@ -374,6 +502,15 @@ static int run(int argc, char **argv)
     query_derive(ctx, &q);
     if (q.have_at && !query_evaluate(ctx, &q, o.check, &err))
         die("%s", err.msg);
+    if (o.emit_c || o.format == FMT_C) {
+        write_c(ctx, &o, &q);
+        if (o.format == FMT_C || !q.have_at) {
+            query_free(&q);
+            sg_free(ctx);
+            free(src);
+            return 0;
+        }
+    }
     Buf out = {0};
     report(&out, &q, o.format, o.values, o.check);
     fwrite(out.s, 1, out.len, stdout);

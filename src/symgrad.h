@@ -238,6 +238,22 @@ void emit_c_eval(Buf *b, const EmitSpec *spec);
 /* A C identifier for a variable name (name_ when it would clash with C). */
 void emit_c_ident(char *out, size_t size, const char *name);
 
+/* A generated .c/.h pair (emit_c.c). */
+typedef struct {
+    const char *name;      /* function prefix, a C identifier */
+    const char *c_name;    /* file names, for the comments */
+    const char *h_name;
+    int single;            /* float instead of double */
+    const char *tmpl_h;    /* template texts (NULL: the built-in ones) */
+    const char *tmpl_c;
+} CFile;
+
+typedef struct Query Query;
+/* Write the source and header for q: NAME(params), NAME_d<var> per wrt
+ * variable, NAME_grad, NAME_batch, and NAME_hess with a Hessian. 0 and err
+ * when a template is malformed. */
+int emit_c_file(SgCtx *ctx, const Query *q, const CFile *cf, Buf *c, Buf *h, SgError *err);
+
 typedef struct Jit Jit;
 /* Compile C source in memory. NULL and err on failure (compiler messages are
  * captured into err, never printed). */
@@ -247,9 +263,9 @@ void jit_free(Jit *j);
 
 /* ---- a whole query (query.c) and its report (report.c) ------------------ */
 
-typedef enum { FMT_INFIX, FMT_JSON } Format;
+typedef enum { FMT_INFIX, FMT_JSON, FMT_C } Format;
 
-typedef struct {
+struct Query {
     /* what was asked */
     Expr *f;             /* the function */
     Expr **vars;         /* its free variables, alphabetical (malloc'd) */
@@ -271,7 +287,7 @@ typedef struct {
     double *dvalues;     /* each derivative at the point */
     int *check_ok;       /* --check: per derivative */
     double *check_fd;    /* --check: the finite difference */
-} Query;
+};
 
 /* Differentiate q->f as q->wrt/order/hessian ask; fills derivs. */
 void query_derive(SgCtx *ctx, Query *q);
