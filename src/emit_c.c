@@ -237,24 +237,34 @@ static char *atom(Emitter *em, Expr *e)
     return temp(em, e, c);
 }
 
+/* b * b * ... (m factors, 1 <= m <= 4), with b made an atom first. */
+static Code int_power(Emitter *em, Expr *b, int64_t m)
+{
+    char *a = atom(em, b);
+    Buf t = {0};
+    for (int64_t i = 0; i < m; i++)
+        emitf(&t, i ? " * %s" : "%s", a);
+    free(a);
+    return code(t.s, m > 1 ? C_MUL : C_ATOM);
+}
+
+/* A power x^-k that a product writes as a division by x^k. */
+static int small_inverse(const Expr *e)
+{
+    return e->op == OP_POW && expr_is_int(e->args[1]) && e->args[1]->p < 0 &&
+           e->args[1]->p >= -4;
+}
+
 static Code power(Emitter *em, Expr *e)
 {
     Expr *b = e->args[0], *k = e->args[1];
-    if (expr_is_int(k) && k->p != 0 && k->p >= -4 && k->p <= 4) {
-        char *a = atom(em, b);
-        Buf t = {0};
-        int64_t m = k->p < 0 ? -k->p : k->p;
-        for (int64_t i = 0; i < m; i++)
-            emitf(&t, i ? " * %s" : "%s", a);
-        free(a);
-        if (k->p > 0)
-            return code(t.s, m > 1 ? C_MUL : C_ATOM);
-        Code r = codef(C_MUL, "1.0%s / %s", em->suffix, m > 1 ? "(" : "");
-        emitf(&t, m > 1 ? ")" : "");
-        Code d = codef(C_MUL, "%s%s", r.text, t.s);
-        free(r.text);
-        free(t.s);
-        return d;
+    if (expr_is_int(k) && k->p > 0 && k->p <= 4)
+        return int_power(em, b, k->p);
+    if (small_inverse(e)) {
+        char *d = at(int_power(em, b, -k->p), C_UNARY);
+        Code r = codef(C_MUL, "1.0%s / %s", em->suffix, d);
+        free(d);
+        return r;
     }
     Code cb = value(em, b);
     if (k->op == OP_NUM && k->exact && k->q == 2 && (k->p == 1 || k->p == -1)) {
@@ -284,12 +294,8 @@ static Code nary(Emitter *em, Expr *e)
     for (uint32_t k = 0; k < e->n; k++) {
         uint32_t i = !is_add ? k : k == 0 ? lead : k <= lead ? k - 1 : k;
         Expr *a = e->args[i];
-        int inv = 0;
-        if (!is_add && a->op == OP_POW && expr_is_int(a->args[1]) && a->args[1]->p == -1) {
-            inv = 1;
-            a = a->args[0];
-        }
-        Code c = value(em, a);
+        int inv = !is_add && small_inverse(a) && (k > 0 || e->n == 1);
+        Code c = inv ? int_power(em, a->args[0], -a->args[1]->p) : value(em, a);
         if (is_add) {
             int neg = c.text[0] == '-' && c.prec >= C_MUL;
             char *s = neg ? xstrdup(c.text + 1) : at(c, C_ADD);
@@ -619,6 +625,8 @@ static void function(FileWriter *w, const char *ret, const char *sig, int from_i
     emitf(&w->defs, "%s %s\n{\n", ret, sig);
     if (from_in && !w->q->nvars)
         emitf(&w->defs, "    (void)in;\n");
+    if (store && !nouts) /* nothing to store: grad of a function with no --wrt */
+        emitf(&w->defs, "    (void)%.*s;\n", (int)strcspn(store, "["), store);
     w->em.out = &w->defs;
     w->em.indent = 1;
     body(&w->em, w->q->vars, w->q->nvars, from_in, outs, nouts, store);

@@ -504,7 +504,7 @@ static int run(int argc, char **argv)
         die("%s", err.msg);
     if (o.emit_c || o.format == FMT_C) {
         write_c(ctx, &o, &q);
-        if (o.format == FMT_C || !q.have_at) {
+        if (o.format == FMT_C || !o.at) {
             query_free(&q);
             sg_free(ctx);
             free(src);
