@@ -30,6 +30,8 @@ static const char usage[] =
     "  --name NAME     function prefix for --emit-c / --format c (default: from FILE, or f)\n"
     "  --real T        double (default) | float: the emitted C's type\n"
     "  --templates DIR use DIR/header.h and DIR/source.c instead of the built-in templates\n"
+    "  --data CSV      evaluate at every row of CSV ('-' = standard input; a header row\n"
+    "                  names the variables); writes CSV: value, then each partial\n"
     "  --check         compare every derivative at --at with a finite difference;\n"
     "                  exit 1 when one disagrees\n"
     "  -f FILE         read the expression or program from FILE\n"
@@ -53,7 +55,7 @@ typedef struct {
     const char *file;   /* -f FILE */
     const char *wrt;
     const char *at;
-    const char *emit_c, *name, *templates;
+    const char *emit_c, *name, *templates, *data;
     int single; /* --real float */
     int order, hessian, values, check;
     int values_need_at; /* --values without --at: fine only for a constant */
@@ -171,7 +173,7 @@ static int valid_name(const char *s, size_t n);
 
 static void parse_options(int argc, char **argv, Options *o)
 {
-    static const char *later[] = {"--steps", "--data", NULL};
+    static const char *later[] = {"--steps", NULL};
     memset(o, 0, sizeof *o);
     o->order = 1;
     for (int i = 1; i < argc; i++) {
@@ -206,6 +208,8 @@ static void parse_options(int argc, char **argv, Options *o)
                 die("--format %s is not available in this version (infix, json, c)", v);
             else
                 die("unknown format '%s' (infix, json, c)", v);
+        } else if (is_opt(a, "--data")) {
+            o->data = option_value(argc, argv, &i, "--data");
         } else if (is_opt(a, "--emit-c")) {
             o->emit_c = option_value(argc, argv, &i, "--emit-c");
         } else if (is_opt(a, "--name")) {
@@ -242,6 +246,11 @@ static void parse_options(int argc, char **argv, Options *o)
     }
     if (!o->expr && !o->file)
         die("no expression given (try: symgrad 'sin(x^2)' --wrt x --at 4, or --help)");
+    if (o->data && (o->at || o->hessian || o->check || o->format != FMT_INFIX || o->values))
+        die("--data writes its own CSV: it goes without --at, --hessian, --check, --format "
+            "and --values");
+    if (o->data && o->file && !strcmp(o->file, "-") && !strcmp(o->data, "-"))
+        die("-f - and --data - cannot both read standard input");
     if (o->check && !o->at)
         die("--check needs a point: add --at");
     o->values_need_at = o->values && !o->at;
@@ -416,6 +425,32 @@ static void default_name(char *out, size_t size, const char *path)
         snprintf(out, size, "f");
 }
 
+/* --data: compile the emitted file and stream the CSV through NAME_batch. */
+static int run_data(SgCtx *ctx, const Options *o, const Query *q)
+{
+    CFile cf = {"sg", "sg.c", "sg.h", 0, NULL, NULL};
+    Buf c = {0}, h = {0};
+    SgError err;
+    if (!emit_c_file(ctx, q, &cf, &c, &h, &err))
+        die("%s", err.msg);
+    Jit *jit = jit_compile(c.s, &err);
+    buf_free(&c);
+    buf_free(&h);
+    if (!jit)
+        die("%s", err.msg);
+    FILE *in = strcmp(o->data, "-") ? fopen(o->data, "rb") : stdin;
+    if (!in)
+        die("cannot read '%s': %s", o->data, strerror(errno));
+    int ok = data_run(q, jit_symbol(jit, "sg_batch"), in, stdout,
+                      in == stdin ? "<stdin>" : o->data, &err);
+    if (in != stdin)
+        fclose(in);
+    jit_free(jit);
+    if (!ok)
+        die("%s", err.msg);
+    return fflush(stdout) ? 2 : 0;
+}
+
 static void write_c(SgCtx *ctx, const Options *o, const Query *q)
 {
     char name[128];
@@ -502,6 +537,13 @@ static int run(int argc, char **argv)
     query_derive(ctx, &q);
     if (q.have_at && !query_evaluate(ctx, &q, o.check, &err))
         die("%s", err.msg);
+    if (o.data) {
+        int status = run_data(ctx, &o, &q);
+        query_free(&q);
+        sg_free(ctx);
+        free(src);
+        return status;
+    }
     if (o.emit_c || o.format == FMT_C) {
         write_c(ctx, &o, &q);
         if (o.format == FMT_C || !o.at) {

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define SYMGRAD_VERSION "0.1.0"
 
@@ -299,5 +300,13 @@ void query_free(Query *q);
 /* Print the result for people (infix), for programs (json), or only the
  * numbers (values_only). */
 void report(Buf *b, const Query *q, Format fmt, int values_only, int check);
+
+/* ---- many points (data.c) ------------------------------------------------ */
+
+/* Evaluate q at every row of a CSV whose header names the variables, through
+ * batch (an emitted NAME_batch), writing value and partials per row as CSV.
+ * Streams; a bad row stops with its line number in err. */
+int data_run(const Query *q, void *batch, FILE *in, FILE *out, const char *path,
+             SgError *err);
 
 #endif
