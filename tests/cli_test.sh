@@ -886,6 +886,76 @@ sg -f "$TMP/chain.sg" --at 1 --values
 expect_ok_or_clean_error
 end
 
+# ================================================================ emitted C and --data
+
+begin "--emit-c writes f.c and f.h that compile warning-free and agree with --values"
+sg 'x^2*y + sin(x)' --emit-c "$TMP/g.c" --name g
+expect_rc 0
+expect_no_out
+if [ -s "$TMP/g.c" ] && [ -s "$TMP/g.h" ]; then
+    cat >"$TMP/gmain.c" <<'EOC'
+#include <stdio.h>
+#include "g.h"
+int main(void)
+{
+    double in[2] = {1.5, -2}, grad[2], row[3];
+    g_grad(in, grad);
+    g_batch(1, in, row);
+    printf("%.17g %.17g %.17g %.17g\n", g(1.5, -2), grad[0], grad[1], g_dx(1.5, -2) - row[1]);
+    return 0;
+}
+EOC
+    if gcc -std=c99 -Wall -Wextra -pedantic -Werror -I"$TMP" "$TMP/gmain.c" "$TMP/g.c" -lm \
+           -o "$TMP/gmain" 2>"$TMP/gcc.err"; then
+        want=$("$SG" 'x^2*y + sin(x)' --at x=1.5,y=-2 --values | tr '\n' ' ')
+        got=$("$TMP/gmain")
+        f=$("$SG" 'x^2*y + sin(x)' --order 0 --at x=1.5,y=-2 --values)
+        [ "$got" = "$f ${want}0" ] || fail "compiled values '$got', expected '$f ${want}0'"
+    else
+        fail "gcc: $(show "$(cat "$TMP/gcc.err")")"
+    fi
+else
+    fail "g.c or g.h missing"
+fi
+end
+
+begin "--emit-c into a directory that does not exist: exit 2, no file left"
+sg 'x^2' --emit-c "$TMP/nodir/h.c"
+expect_rc 2
+expect_err_has "cannot write"
+[ -e "$TMP/nodir" ] && fail "something was created"
+end
+
+begin "--format c prints the source"
+sg 'x^3' --format c --name cube
+expect_rc 0
+expect_out_has "double cube_dx(double x)"
+expect_out_has "x * x * x"
+end
+
+begin "--data: value and partials per row, as --values gives them"
+printf 'y,x\n2,1\n-1,0.5\n' >"$TMP/pts.csv"
+sg 'x^2*y' --data "$TMP/pts.csv"
+expect_rc 0
+expect_out "value,dx,dy
+2,4,1
+-0.25,-1,0.25"
+end
+
+begin "--data: a bad row is reported by its line number, exit 2"
+printf 'x\n1\n2\nabc\n' >"$TMP/bad.csv"
+sg 'x^2' --data "$TMP/bad.csv"
+expect_rc 2
+expect_err_has "bad.csv:4: 'abc' is not a number"
+end
+
+begin "--data: a header without a variable's column"
+printf 'x\n1\n' >"$TMP/nocol.csv"
+sg 'x*y' --data "$TMP/nocol.csv"
+expect_rc 2
+expect_err_has "no column for the variable 'y'"
+end
+
 # ================================================================ summary
 
 echo "$PASSED passed, $FAILED failed"
