@@ -21,9 +21,9 @@
 #include "bce.h"
 
 #define N_POINTS 200
-#define EPOCHS 400
-#define REPORT_EVERY 40
-#define LEARNING_RATE 0.5
+#define EPOCHS 300
+#define REPORT_EVERY 30
+#define LEARNING_RATE 0.1
 
 /* The model that generates the labels: P(y = 1 | x) = sigmoid(TRUE_W*x + TRUE_B). */
 #define TRUE_W 3.0
@@ -109,8 +109,8 @@ int main(void)
     make_data(x, y, N_POINTS);
     for (i = 0; i < N_POINTS; i++)
         positives += y[i] == 1.0;
-    printf("data: %d points, x in [-3, 3), y ~ Bernoulli(sigmoid(%g*x %+g)), %d positive\n",
-           N_POINTS, TRUE_W, TRUE_B, positives);
+    printf("data: %d points, x in [-3, 3), y ~ Bernoulli(sigmoid(%g*x - %g)), %d positive\n",
+           N_POINTS, TRUE_W, -TRUE_B, positives);
 
     gerr = gradient_error(0.5, -0.25, x, y, N_POINTS);
     printf("generated gradient vs (p - y)*x, (p - y): max difference %.3g\n", gerr);

@@ -956,6 +956,25 @@ expect_rc 2
 expect_err_has "no column for the variable 'y'"
 end
 
+begin "--templates DIR: the user's skeletons are filled"
+mkdir -p "$TMP/tpl"
+printf '/* my header for {{name}} */\n{{prototypes}}' >"$TMP/tpl/header.h"
+printf '/* my source */\n#include <math.h>\n#include <stddef.h>\n{{helpers}}{{functions}}' >"$TMP/tpl/source.c"
+sg 'x^2' --emit-c "$TMP/t.c" --name sq --templates "$TMP/tpl"
+expect_rc 0
+grep -qF '/* my header for sq */' "$TMP/t.h" || fail "t.h does not come from the template"
+grep -qF '/* my source */' "$TMP/t.c" || fail "t.c does not come from the template"
+grep -qF 'double sq_dx(double x)' "$TMP/t.c" || fail "t.c lacks sq_dx"
+end
+
+begin "--templates DIR with an unknown placeholder: exit 2, no file written"
+printf '{{nonsense}}' >"$TMP/tpl/header.h"
+sg 'x^2' --emit-c "$TMP/u.c" --templates "$TMP/tpl"
+expect_rc 2
+expect_err_has "unknown placeholder {{nonsense}}"
+[ -e "$TMP/u.c" ] && fail "u.c was written"
+end
+
 # ================================================================ summary
 
 echo "$PASSED passed, $FAILED failed"
