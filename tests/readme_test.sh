@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every `$ ./build/symgrad ...` example in README.md with the given
 # binary and compares what it prints (stdout and stderr) with the lines that
-# follow the example, up to a blank line, the next example or the block's end.
+# follow the example, up to the next example or the block's end (trailing
+# blank lines aside).
 set -u
 bin=$1
 readme=${2:-$(dirname "$0")/../README.md}
@@ -12,11 +13,12 @@ run_case() {
     [ -n "$cmd" ] || return 0
     local got
     got=$(cd /tmp && eval "${cmd//.\/build\/symgrad/$bin}" 2>&1)
-    if [ "$got" == "${expect%$'\n'}" ]; then
+    while [[ $expect == *$'\n' ]]; do expect=${expect%$'\n'}; done
+    if [ "$got" == "$expect" ]; then
         pass=$((pass + 1))
     else
         fail=$((fail + 1))
-        printf 'FAIL: %s\n--- expected\n%s\n--- got\n%s\n' "$cmd" "${expect%$'\n'}" "$got"
+        printf 'FAIL: %s\n--- expected\n%s\n--- got\n%s\n' "$cmd" "$expect" "$got"
     fi
     cmd="" expect=""
 }
@@ -35,7 +37,7 @@ while IFS= read -r line; do
         done
         collecting=1
     elif ((collecting)); then
-        if [ -z "$line" ]; then run_case; collecting=0; else expect+="$line"$'\n'; fi
+        expect+="$line"$'\n'
     fi
 done < "$readme"
 run_case
