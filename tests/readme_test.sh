@@ -12,7 +12,7 @@ cmd="" expect="" in_block=0 collecting=0
 run_case() {
     [ -n "$cmd" ] || return 0
     local got
-    got=$(cd /tmp && eval "${cmd//.\/build\/symgrad/$bin}" 2>&1)
+    got=$(cd "$(dirname "$readme")" && eval "${cmd//.\/build\/symgrad/$bin}" 2>&1)
     while [[ $expect == *$'\n' ]]; do expect=${expect%$'\n'}; done
     if [ "$got" == "$expect" ]; then
         pass=$((pass + 1))
