@@ -58,8 +58,8 @@ static Expr *pow_rule(SgCtx *ctx, Expr *e, Expr *x)
 {
     Expr *u = e->args[0], *v = e->args[1];
     Expr *du = deriv(ctx, u, x), *dv = deriv(ctx, v, x);
-    if (expr_is_zero(dv))
-        return MUL(MUL(v, POW(u, SUB(v, INT(1)))), du);
+    if (expr_is_zero(dv)) /* one product, so v meets du's coefficient before any sum */
+        return expr_mul_n(ctx, (Expr *[]){v, POW(u, SUB(v, INT(1))), du}, 3);
     if (expr_is_zero(du))
         return MUL(MUL(e, F1(LOG, u)), dv);
     return MUL(e, ADD(MUL(dv, F1(LOG, u)), DIV(MUL(v, du), u)));
