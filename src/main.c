@@ -59,6 +59,7 @@ typedef struct {
     int single; /* --real float */
     int order, hessian, values, check;
     int values_need_at; /* --values without --at: fine only for a constant */
+    int order_given;
     Format format;
 } Options;
 
@@ -196,6 +197,7 @@ static void parse_options(int argc, char **argv, Options *o)
             const char *v = option_value(argc, argv, &i, "--order");
             if (!parse_int(v, &o->order))
                 die("--order takes a whole number from 0 to 1000, not '%s'", v);
+            o->order_given = 1;
         } else if (is_opt(a, "--format")) {
             const char *v = option_value(argc, argv, &i, "--format");
             if (!strcmp(v, "infix"))
@@ -253,6 +255,10 @@ static void parse_options(int argc, char **argv, Options *o)
         die("-f - and --data - cannot both read standard input");
     if (o->check && !o->at)
         die("--check needs a point: add --at");
+    if (o->hessian && o->order_given && o->order != 2)
+        die("--hessian gives the second partials; --order %d does not go with it", o->order);
+    if (o->values && o->format != FMT_INFIX)
+        die("--values prints bare numbers; it does not go with --format");
     o->values_need_at = o->values && !o->at;
 }
 

@@ -756,6 +756,8 @@ usage_error() {          # usage_error 'stderr text' ARGS...
     end
 }
 
+usage_error "does not go with it" 'x^3' --hessian --order 3
+usage_error "does not go with --format" 'x^2' --values --format json --at 1
 usage_error '--at' 'x^2' --at
 usage_error "'y'" 'x*y' --at x=1
 usage_error "'x'" 'x^2' --at x=1,x=2
