@@ -531,7 +531,7 @@ void emit_c_eval(Buf *b, const EmitSpec *spec)
     Buf text = {0};
     Emitter em = {.out = &text, .indent = 1, .real = "double", .suffix = ""};
     body(&em, spec->params, spec->nparams, 1, spec->outputs, spec->noutputs, "out[%zu]");
-    emitf(b, "#include <math.h>\n\n");
+    /* no #include <math.h>: jit_compile declares libm itself */
     helpers(b, em.helpers, "double", "");
     emitf(b, "void %s_eval(const double *in, double *out)\n{\n", spec->name);
     if (!spec->nparams)

@@ -3,6 +3,7 @@
 #define _DEFAULT_SOURCE /* mkstemp, fdopen */
 #include <ctype.h>
 #include <errno.h>
+#include <malloc.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -591,6 +592,7 @@ static void *run_job(void *p)
 int main(int argc, char **argv)
 {
     Job job = {argc, argv, 2};
+    mallopt(M_ARENA_MAX, 1); /* one thread works at a time: no second malloc heap */
     pthread_attr_t attr;
     pthread_t t;
     if (pthread_attr_init(&attr) || pthread_attr_setstacksize(&attr, (size_t)1 << 30) ||
