@@ -243,9 +243,13 @@ START_TEST(t_strict_c)
                             "+ atan2(y, x) + hypot(x, y) + erf(x) + erfc(y) + cbrt(x)");
     Expr *outs[4] = {f, deriv(ctx, f, pt.vars[0]), g, deriv(ctx, g, pt.vars[1])};
     char *src = tu_emit(outs, 4, &pt);
+    /* the JIT's unit leaves libm's declarations to jit_compile; a C compiler
+     * gets them from <math.h> */
+    const char *inc = "#include <math.h>\n";
     char path[] = "/tmp/sg_strict_XXXXXX.c";
     int fd = mkstemps(path, 2);
     ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, inc, strlen(inc)), (long)strlen(inc));
     ck_assert_int_eq(write(fd, src, strlen(src)), (long)strlen(src));
     close(fd);
     char cmd[512];
