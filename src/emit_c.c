@@ -237,39 +237,82 @@ static char *atom(Emitter *em, Expr *e)
     return temp(em, e, c);
 }
 
-/* b * b * ... (m factors, 1 <= m <= 4), with b made an atom first. */
+#define MAX_INT_POWER 16 /* larger integer powers call pow() */
+
+/* b^m for 1 <= m <= MAX_INT_POWER by multiplications: b * b * b up to the
+ * fourth power, by repeated squaring into temporaries above. */
 static Code int_power(Emitter *em, Expr *b, int64_t m)
 {
     char *a = atom(em, b);
     Buf t = {0};
-    for (int64_t i = 0; i < m; i++)
-        emitf(&t, i ? " * %s" : "%s", a);
+    if (m <= 4) {
+        for (int64_t i = 0; i < m; i++)
+            emitf(&t, i ? " * %s" : "%s", a);
+        free(a);
+        return code(t.s, m > 1 ? C_MUL : C_ATOM);
+    }
+    char *sq = a; /* a^(2^i) */
+    for (int first = 1; m; m >>= 1) {
+        if (m & 1) {
+            emitf(&t, first ? "%s" : " * %s", sq);
+            first = 0;
+        }
+        if (m > 1) {
+            char name[32];
+            snprintf(name, sizeof name, "t%d", ++em->ntemps);
+            line(em, "const %s %s = %s * %s;", em->real, name, sq, sq);
+            if (sq != a)
+                free(sq);
+            sq = xstrdup(name);
+        }
+    }
+    if (sq != a)
+        free(sq);
     free(a);
-    return code(t.s, m > 1 ? C_MUL : C_ATOM);
+    return code(t.s, strchr(t.s, '*') ? C_MUL : C_ATOM);
 }
 
-/* A power x^-k that a product writes as a division by x^k. */
-static int small_inverse(const Expr *e)
+/* A power with a negative number exponent, which a product writes as a
+ * division: x^-3 -> / (x * x * x), x^-1/2 -> / sqrt(x). */
+static int is_inverse(const Expr *e)
 {
-    return e->op == OP_POW && expr_is_int(e->args[1]) && e->args[1]->p < 0 &&
-           e->args[1]->p >= -4;
+    return e->op == OP_POW && e->args[1]->op == OP_NUM && e->args[1]->num < 0;
+}
+
+/* The divisor for an inverse power: the base to the positive exponent. */
+static Code divisor(Emitter *em, const Expr *e)
+{
+    Expr *b = e->args[0], *k = e->args[1];
+    if (expr_is_int(k) && -k->p <= MAX_INT_POWER)
+        return int_power(em, b, -k->p);
+    Code cb = value(em, b);
+    Code r;
+    if (k->exact && k->p == -1 && k->q == 2) {
+        r = codef(C_ATOM, "sqrt%s(%s)", em->suffix, cb.text);
+    } else {
+        char s[48];
+        fmt_double(s, sizeof s, -k->num);
+        r = codef(C_ATOM, "pow%s(%s, %s%s%s)", em->suffix, cb.text, s,
+                  strpbrk(s, ".en") ? "" : ".0", em->suffix);
+    }
+    free(cb.text);
+    return r;
 }
 
 static Code power(Emitter *em, Expr *e)
 {
     Expr *b = e->args[0], *k = e->args[1];
-    if (expr_is_int(k) && k->p > 0 && k->p <= 4)
+    if (expr_is_int(k) && k->p > 0 && k->p <= MAX_INT_POWER)
         return int_power(em, b, k->p);
-    if (small_inverse(e)) {
-        char *d = at(int_power(em, b, -k->p), C_UNARY);
+    if (is_inverse(e)) {
+        char *d = at(divisor(em, e), C_UNARY);
         Code r = codef(C_MUL, "1.0%s / %s", em->suffix, d);
         free(d);
         return r;
     }
     Code cb = value(em, b);
-    if (k->op == OP_NUM && k->exact && k->q == 2 && (k->p == 1 || k->p == -1)) {
-        Code r = k->p == 1 ? codef(C_ATOM, "sqrt%s(%s)", em->suffix, cb.text)
-                           : codef(C_MUL, "1.0%s / sqrt%s(%s)", em->suffix, em->suffix, cb.text);
+    if (k->op == OP_NUM && k->exact && k->q == 2 && k->p == 1) {
+        Code r = codef(C_ATOM, "sqrt%s(%s)", em->suffix, cb.text);
         free(cb.text);
         return r;
     }
@@ -285,6 +328,7 @@ static Code nary(Emitter *em, Expr *e)
 {
     Buf t = {0};
     int is_add = e->op == OP_ADD;
+    int64_t denominator = 0; /* a rational coefficient's, written last */
     uint32_t lead = 0; /* a sum starts with its first positive term: 1 - x */
     while (is_add && lead < e->n && e->args[lead]->op == OP_MUL &&
            e->args[lead]->args[0]->op == OP_NUM && e->args[lead]->args[0]->num < 0)
@@ -294,8 +338,8 @@ static Code nary(Emitter *em, Expr *e)
     for (uint32_t k = 0; k < e->n; k++) {
         uint32_t i = !is_add ? k : k == 0 ? lead : k <= lead ? k - 1 : k;
         Expr *a = e->args[i];
-        int inv = !is_add && small_inverse(a) && (k > 0 || e->n == 1);
-        Code c = inv ? int_power(em, a->args[0], -a->args[1]->p) : value(em, a);
+        int inv = !is_add && is_inverse(a) && (k > 0 || e->n == 1);
+        Code c = inv ? divisor(em, a) : value(em, a);
         if (is_add) {
             int neg = c.text[0] == '-' && c.prec >= C_MUL;
             char *s = neg ? xstrdup(c.text + 1) : at(c, C_ADD);
@@ -303,6 +347,18 @@ static Code nary(Emitter *em, Expr *e)
                 free(c.text);
             emitf(&t, k ? (neg ? " - %s" : " + %s") : (neg ? "-%s" : "%s"), s);
             free(s);
+        } else if (i == 0 && a->op == OP_NUM && a->exact && a->q != 1 && e->n > 1) {
+            /* p/q * rest -> p * rest / q: exact where 1/q is not */
+            free(c.text);
+            if (a->p == -1)
+                emitf(&t, "-");
+            else if (a->p != 1)
+                emitf(&t, "%lld.0%s * ", (long long)a->p, em->suffix);
+            Code d = value(em, e->args[++k]);
+            char *s = at(d, a->p == -1 ? C_UNARY : C_MUL);
+            emitf(&t, "%s", s);
+            free(s);
+            denominator = a->q;
         } else if (i == 0 && expr_is_int(a) && a->p == -1 && e->n > 1) {
             free(c.text);
             emitf(&t, "-");
@@ -322,6 +378,8 @@ static Code nary(Emitter *em, Expr *e)
             free(s);
         }
     }
+    if (denominator)
+        emitf(&t, " / %lld.0%s", (long long)denominator, em->suffix);
     return code(t.s, is_add ? C_ADD : C_MUL);
 }
 
