@@ -4,6 +4,8 @@
  * multiplications, and puts each branch of ?: in its own block so the branch
  * not taken is never evaluated. Helpers (stable sigmoid, ...) are written
  * only when used. */
+#include <float.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,24 +45,60 @@ typedef struct {
     const char *suffix; /* "" or "f": on literals and libm names */
 } Emitter;
 
-static const char *c_keywords[] = {
+/* Names a variable cannot keep in C: keywords, what <math.h> and
+ * <stddef.h> declare or define, and the emitter's own names. */
+static const char *c_reserved[] = {
     "auto", "break", "case", "char", "const", "continue", "default", "do", "double",
     "else", "enum", "extern", "float", "for", "goto", "if", "inline", "int", "long",
     "register", "restrict", "return", "short", "signed", "sizeof", "static", "struct",
-    "switch", "typedef", "union", "unsigned", "void", "volatile", "while", "in", "out",
-    "grad", "hess", "n", "i", "j0", "j1", "jn", "y0", "y1", "yn", "gamma", "signgam",
-    "fabs", "pow", "exp", "log", "sqrt", "cbrt", "erf", "erfc", "hypot", "atan2",
-    "fmin", "fmax", "nan", "floor", "ceil", "round", "trunc", "NAN", "INFINITY", NULL,
+    "switch", "typedef", "union", "unsigned", "void", "volatile", "while", "asm",
+    "in", "out", "grad", "hess", "n", "i", "size_t", "ptrdiff_t", "wchar_t", "offsetof",
+    "NULL", "INFINITY", "NAN", "HUGE_VAL", "HUGE_VALF", "HUGE_VALL", "math_errhandling",
+    "MATH_ERRNO", "MATH_ERREXCEPT", "isnan", "isinf", "isfinite", "isnormal", "signbit",
+    "fpclassify", "isgreater", "isless", "islessgreater", "isunordered",
+    "isgreaterequal", "islessequal", "float_t", "double_t", "signgam",
+    NULL,
 };
 
-/* A C identifier for a variable: the name itself unless it could collide
- * with C, libm or the emitter's own names (then name_). */
+/* libm functions; each also with an f and an l suffix. */
+static const char *c_libm[] = {
+    "acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "cbrt", "ceil",
+    "copysign", "cos", "cosh", "erf", "erfc", "exp", "exp2", "expm1", "fabs", "fdim",
+    "floor", "fma", "fmax", "fmin", "fmod", "frexp", "gamma", "hypot", "ilogb", "j0",
+    "j1", "jn", "ldexp", "lgamma", "llrint", "llround", "log", "log10", "log1p", "log2",
+    "logb", "lrint", "lround", "modf", "nan", "nearbyint", "nextafter", "nexttoward",
+    "pow", "remainder", "remquo", "rint", "round", "scalbln", "scalbn", "sin", "sinh",
+    "sqrt", "tan", "tanh", "tgamma", "trunc", "y0", "y1", "yn", NULL,
+};
+
+/* Would name clash with C, libm or the emitter if used as it is? */
+int emit_c_clash(const char *name)
+{
+    size_t n = strlen(name);
+    if (name[0] == 't' && n > 1 && strspn(name + 1, "0123456789") == n - 1)
+        return 1; /* the emitter's temporaries */
+    if (!strncmp(name, "sg_", 3) || !strncmp(name, "M_", 2) || !strncmp(name, "FP_", 3) ||
+        !strncmp(name, "__", 2) || (name[0] == '_' && name[1] >= 'A' && name[1] <= 'Z'))
+        return 1;
+    for (int i = 0; c_reserved[i]; i++)
+        if (!strcmp(name, c_reserved[i]))
+            return 1;
+    for (int i = 0; c_libm[i]; i++) {
+        size_t k = strlen(c_libm[i]);
+        if (!strncmp(name, c_libm[i], k) &&
+            (name[k] == 0 || ((name[k] == 'f' || name[k] == 'l') && name[k + 1] == 0)))
+            return 1;
+    }
+    return 0;
+}
+
+/* A C identifier for a variable: the name itself when it is safe, else
+ * name_. Names that end in _ always get one more, so no two variables can
+ * meet at one identifier (int -> int_, int_ -> int__). */
 void emit_c_ident(char *out, size_t size, const char *name)
 {
-    int clash = name[0] == 't' && name[1] && strspn(name + 1, "0123456789") == strlen(name + 1);
-    clash |= !strncmp(name, "sg_", 3) || name[0] == '_';
-    for (int i = 0; c_keywords[i] && !clash; i++)
-        clash = !strcmp(name, c_keywords[i]);
+    size_t n = strlen(name);
+    int clash = emit_c_clash(name) || (n && name[n - 1] == '_');
     snprintf(out, size, clash ? "%s_" : "%s", name);
 }
 
@@ -213,7 +251,19 @@ static Code number(const Emitter *em, const Expr *e)
 {
     char s[48];
     const char *f = em->suffix;
-    fmt_double(s, sizeof s, e->num);
+    double v = e->num;
+    if (*f && !isnan(v)) { /* single precision: the float nearest v */
+        if (fabs(v) > FLT_MAX)
+            v = v < 0 ? -INFINITY : INFINITY;
+        float fv = (float)v;
+        for (int prec = 6; prec <= 9; prec++) {
+            snprintf(s, sizeof s, "%.*g", prec, (double)fv);
+            if (strtof(s, NULL) == fv)
+                break;
+        }
+        v = strtod(s, NULL);
+    }
+    fmt_double(s, sizeof s, v);
     if (!strcmp(s, "nan"))
         return codef(C_MUL, "(0.0%s / 0.0%s)", f, f);
     if (!strcmp(s, "inf") || !strcmp(s, "-inf"))
@@ -335,8 +385,14 @@ static Code nary(Emitter *em, Expr *e)
         lead++;
     if (lead == e->n)
         lead = 0;
+    /* a product puts its divisors last: x * y / z, not 1.0 / z * x * y */
+    uint32_t *order = malloc(e->n * sizeof *order), m = 0;
+    for (int pass = 0; !is_add && pass < 2; pass++)
+        for (uint32_t j = 0; j < e->n; j++)
+            if (is_inverse(e->args[j]) == pass)
+                order[m++] = j;
     for (uint32_t k = 0; k < e->n; k++) {
-        uint32_t i = !is_add ? k : k == 0 ? lead : k <= lead ? k - 1 : k;
+        uint32_t i = !is_add ? order[k] : k == 0 ? lead : k <= lead ? k - 1 : k;
         Expr *a = e->args[i];
         int inv = !is_add && is_inverse(a) && (k > 0 || e->n == 1);
         Code c = inv ? divisor(em, a) : value(em, a);
@@ -354,7 +410,7 @@ static Code nary(Emitter *em, Expr *e)
                 emitf(&t, "-");
             else if (a->p != 1)
                 emitf(&t, "%lld.0%s * ", (long long)a->p, em->suffix);
-            Code d = value(em, e->args[++k]);
+            Code d = value(em, e->args[order[++k]]);
             char *s = at(d, a->p == -1 ? C_UNARY : C_MUL);
             emitf(&t, "%s", s);
             free(s);
@@ -363,21 +419,23 @@ static Code nary(Emitter *em, Expr *e)
             free(c.text);
             emitf(&t, "-");
             k++;
-            Code d = value(em, e->args[1]);
+            Expr *next = e->args[order[k]];
+            Code d = is_inverse(next) ? divisor(em, next) : value(em, next);
             char *s = at(d, C_UNARY);
-            emitf(&t, "%s", s);
+            emitf(&t, is_inverse(next) ? "1.0%s / %s" : "%.0s%s", em->suffix, s);
             free(s);
         } else {
             char *s = at(c, inv ? C_UNARY : C_MUL);
-            if (inv && i)
+            if (inv && k)
                 emitf(&t, " / %s", s);
             else if (inv)
                 emitf(&t, "1.0%s / %s", em->suffix, s);
             else
-                emitf(&t, i ? " * %s" : "%s", s);
+                emitf(&t, k ? " * %s" : "%s", s);
             free(s);
         }
     }
+    free(order);
     if (denominator)
         emitf(&t, " / %lld.0%s", (long long)denominator, em->suffix);
     return code(t.s, is_add ? C_ADD : C_MUL);
@@ -435,8 +493,12 @@ static Code branch_select(Emitter *em, Expr *e)
 static Code comparison(Emitter *em, Expr *e)
 {
     Op op = (Op)e->op;
-    int p = c_cmp_prec(op);
-    char *a = at(value(em, e->args[0]), p), *b = at(value(em, e->args[1]), p + 1);
+    int p = c_cmp_prec(op), logic = op == OP_AND || op == OP_OR;
+    Code ca = logic && op_info[e->args[0]->op].kind == KIND_CMP && !lookup(em, e->args[0])
+                  ? comparison(em, e->args[0]) : value(em, e->args[0]);
+    Code cb = logic && op_info[e->args[1]->op].kind == KIND_CMP && !lookup(em, e->args[1])
+                  ? comparison(em, e->args[1]) : value(em, e->args[1]);
+    char *a = at(ca, p), *b = at(cb, p + 1);
     Code r = codef(p, "%s %s %s", a, c_cmp(op), b);
     free(a);
     free(b);
@@ -504,12 +566,12 @@ static Code value(Emitter *em, Expr *e)
 static void helpers(Buf *b, unsigned long long used, const char *real, const char *suffix)
 {
     static const struct { Op op; const char *text; } defs[] = {
-        {OP_MAX, "static R sg_max(R a, R b) { return a >= b ? a : b; }\n"},
-        {OP_MIN, "static R sg_min(R a, R b) { return a <= b ? a : b; }\n"},
+        {OP_MAX, "static R sg_max(R a, R b) { return a >= b || a != a ? a : b; }\n"},
+        {OP_MIN, "static R sg_min(R a, R b) { return a <= b || a != a ? a : b; }\n"},
         {OP_CLAMP, "static R sg_clamp(R x, R lo, R hi)\n"
                    "{\n    return x < lo ? lo : x > hi ? hi : x;\n}\n"},
-        {OP_RELU, "static R sg_relu(R x) { return x > 0 ? x : 0; }\n"},
-        {OP_SIGN, "static R sg_sign(R x) { return (R)((x > 0) - (x < 0)); }\n"},
+        {OP_RELU, "static R sg_relu(R x) { return x <= 0 ? 0 : x; }\n"},
+        {OP_SIGN, "static R sg_sign(R x) { return x > 0 ? 1 : x < 0 ? -1 : x; }\n"},
         {OP_SIGMOID, "static R sg_sigmoid(R x)\n{\n"
                      "    if (x >= 0)\n        return 1 / (1 + expF(-x));\n"
                      "    R t = expF(x);\n    return t / (1 + t);\n}\n"},
@@ -557,6 +619,8 @@ static void body(Emitter *em, Expr **params, size_t nparams, int from_in, Expr *
             line(em, "(void)%s;", id);
         bind(em, params[i], id);
     }
+    if (from_in && nparams && !nused)
+        line(em, "(void)in;");
     free(used);
     for (size_t i = 0; i < nouts; i++) {
         Code c = value(em, outs[i]);
@@ -797,6 +861,8 @@ int emit_c_file(SgCtx *ctx, const Query *q, const CFile *cf, Buf *c, Buf *h, SgE
         {"functions", w.defs.s}, {"real", w.em.real},
     };
     size_t n = sizeof slots / sizeof slots[0];
+    while (w.defs.len > 1 && w.defs.s[w.defs.len - 1] == '\n' && w.defs.s[w.defs.len - 2] == '\n')
+        w.defs.s[--w.defs.len] = 0; /* the file ends with one new line */
     int ok = fill(h, cf->tmpl_h ? cf->tmpl_h : sg_tmpl_header_h, slots, n, "header", err) &&
              fill(c, cf->tmpl_c ? cf->tmpl_c : sg_tmpl_source_c, slots, n, "source", err);
     free(first);

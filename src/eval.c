@@ -55,9 +55,9 @@ double eval_op(Op op, const double *a)
     case OP_LOG10: return log10(a[0]);
     case OP_LOG1P: return log1p(a[0]);
     case OP_LOG2: return log2(a[0]);
-    case OP_RELU: return a[0] > 0 ? a[0] : 0;
+    case OP_RELU: return a[0] <= 0 ? 0 : a[0]; /* NaN stays NaN */
     case OP_SIGMOID: return sigmoid(a[0]);
-    case OP_SIGN: return (a[0] > 0) - (a[0] < 0);
+    case OP_SIGN: return a[0] > 0 ? 1 : a[0] < 0 ? -1 : a[0];
     case OP_SIN: return sin(a[0]);
     case OP_SINH: return sinh(a[0]);
     case OP_SOFTPLUS: return softplus(a[0]);
@@ -67,8 +67,8 @@ double eval_op(Op op, const double *a)
     case OP_TANH: return tanh(a[0]);
     case OP_ATAN2: return atan2(a[0], a[1]);
     case OP_HYPOT: return hypot(a[0], a[1]);
-    case OP_MAX: return a[0] >= a[1] ? a[0] : a[1];
-    case OP_MIN: return a[0] <= a[1] ? a[0] : a[1];
+    case OP_MAX: return a[0] >= a[1] || isnan(a[0]) ? a[0] : a[1];
+    case OP_MIN: return a[0] <= a[1] || isnan(a[0]) ? a[0] : a[1];
     case OP_CLAMP: return a[0] < a[1] ? a[1] : a[0] > a[2] ? a[2] : a[0];
     default: return NAN;
     }

@@ -219,6 +219,8 @@ static void parse_options(int argc, char **argv, Options *o)
             o->name = option_value(argc, argv, &i, "--name");
             if (!valid_name(o->name, strlen(o->name)))
                 die("--name: '%s' is not a C identifier", o->name);
+            if (emit_c_clash(o->name))
+                die("--name: '%s' would clash with a name of C or <math.h>", o->name);
         } else if (is_opt(a, "--templates")) {
             o->templates = option_value(argc, argv, &i, "--templates");
         } else if (is_opt(a, "--real")) {
@@ -430,6 +432,8 @@ static void default_name(char *out, size_t size, const char *path)
     out[i] = 0;
     if (!i || isdigit((unsigned char)out[0]))
         snprintf(out, size, "f");
+    else if (emit_c_clash(out) && i + 2 < size) /* exp.c: exp_ */
+        out[i] = '_', out[i + 1] = 0;
 }
 
 /* --data: compile the emitted file and stream the CSV through NAME_batch. */

@@ -80,15 +80,24 @@ static void human(Buf *b, const Query *q, int check)
     free(f);
 }
 
+/* %.17g, except that every NaN is "nan" (C may print -nan). */
+static void value17(Buf *b, double v, const char *end)
+{
+    if (isnan(v))
+        emitf(b, "nan%s", end);
+    else
+        emitf(b, "%.17g%s", v, end);
+}
+
 static void values(Buf *b, const Query *q)
 {
     if (q->order == 0 && !q->hessian) {
-        emitf(b, "%.17g\n", q->value);
+        value17(b, q->value, "\n");
         return;
     }
     size_t cols = q->hessian ? q->nwrt : 1;
     for (size_t i = 0; i < q->nderivs; i++)
-        emitf(b, (i + 1) % cols ? "%.17g " : "%.17g\n", q->dvalues[i]);
+        value17(b, q->dvalues[i], (i + 1) % cols ? " " : "\n");
 }
 
 static void json_str(Buf *b, const char *s)

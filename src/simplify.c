@@ -554,6 +554,9 @@ Expr *expr_call(SgCtx *ctx, Op op, Expr **args, size_t n)
             return args[0]->num != 0 ? args[1] : args[2];
         if (args[1] == args[2])
             return args[1];
+        if (op_info[args[0]->op].kind == KIND_CMP && expr_is_one(args[1]) &&
+            expr_is_zero(args[2]) && args[2]->exact)
+            return args[0]; /* a comparison is already 1 or 0 */
         break;
     case OP_STOP:
         if (args[0]->op == OP_NUM || args[0]->op == OP_PI || args[0]->op == OP_E ||

@@ -236,8 +236,11 @@ typedef struct {
  * subexpression computed once. */
 void emit_c_eval(Buf *b, const EmitSpec *spec);
 
-/* A C identifier for a variable name (name_ when it would clash with C). */
+/* A C identifier for a variable name (name_ when it would clash with C);
+ * distinct names give distinct identifiers. */
 void emit_c_ident(char *out, size_t size, const char *name);
+/* Would name clash with C, libm or the emitter's own names? */
+int emit_c_clash(const char *name);
 
 /* A generated .c/.h pair (emit_c.c). */
 typedef struct {

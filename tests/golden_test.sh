@@ -55,6 +55,8 @@ else
 fi
 
 compile() { # compiler file.c -> messages on stdout, status
+    # $STRICT is split into words on purpose
+    # shellcheck disable=SC2086
     case $1 in
     gcc) gcc $STRICT -O2 -c "$2" -o "$TMP/obj/x.o" 2>&1 ;;
     clang) clang $STRICT -O2 -c "$2" -o "$TMP/obj/x.o" 2>&1 ;;

@@ -4,9 +4,9 @@
 #include <math.h>
 #include <stddef.h>
 
-static double sg_max(double a, double b) { return a >= b ? a : b; }
+static double sg_max(double a, double b) { return a >= b || a != a ? a : b; }
 
-static double sg_min(double a, double b) { return a <= b ? a : b; }
+static double sg_min(double a, double b) { return a <= b || a != a ? a : b; }
 
 static double sg_clamp(double x, double lo, double hi)
 {
@@ -21,59 +21,41 @@ double piecewise(double x, double y)
 double piecewise_dx(double x, double y)
 {
     double t1;
-    if (x <= y) {
-        t1 = 1.0;
-    } else {
-        t1 = 0.0;
-    }
-    double t2;
     if (x < -1.0) {
-        t2 = 0.0;
+        t1 = 0.0;
     } else {
-        double t3;
+        double t2;
         if (x > y) {
-            t3 = 0.0;
+            t2 = 0.0;
         } else {
-            t3 = 1.0;
+            t2 = 1.0;
         }
-        t2 = t3;
+        t1 = t2;
     }
-    double t4;
-    if (x >= 2.0 * y) {
-        t4 = 1.0;
-    } else {
-        t4 = 0.0;
-    }
-    return t1 + t2 + t4;
+    return (double)(x <= y) + (double)(x >= 2.0 * y) + t1;
 }
 
 double piecewise_dy(double x, double y)
 {
     double t1;
-    if (x <= y) {
+    if (x < -1.0) {
         t1 = 0.0;
     } else {
-        t1 = 1.0;
+        t1 = (double)(x > y);
     }
     double t2;
-    if (x < -1.0) {
+    if (x <= y) {
         t2 = 0.0;
     } else {
-        double t3;
-        if (x > y) {
-            t3 = 1.0;
-        } else {
-            t3 = 0.0;
-        }
-        t2 = t3;
+        t2 = 1.0;
     }
-    double t4;
+    double t3;
     if (x >= 2.0 * y) {
-        t4 = 0.0;
+        t3 = 0.0;
     } else {
-        t4 = 2.0;
+        t3 = 2.0;
     }
-    return t1 + t2 + t4;
+    return t1 + t2 + t3;
 }
 
 void piecewise_grad(const double *in, double *grad)
@@ -81,12 +63,7 @@ void piecewise_grad(const double *in, double *grad)
     const double x = in[0];
     const double y = in[1];
     const double t1 = (double)(x <= y);
-    double t2;
-    if (t1) {
-        t2 = 1.0;
-    } else {
-        t2 = 0.0;
-    }
+    const double t2 = (double)(x >= 2.0 * y);
     const double t3 = (double)(x < -1.0);
     double t4;
     if (t3) {
@@ -101,14 +78,14 @@ void piecewise_grad(const double *in, double *grad)
         }
         t4 = t6;
     }
-    const double t7 = (double)(x >= 2.0 * y);
-    double t8;
-    if (t7) {
-        t8 = 1.0;
+    grad[0] = t1 + t2 + t4;
+    double t7;
+    if (t3) {
+        t7 = 0.0;
     } else {
-        t8 = 0.0;
+        const double t8 = (double)(x > y);
+        t7 = t8;
     }
-    grad[0] = t2 + t4 + t8;
     double t9;
     if (t1) {
         t9 = 0.0;
@@ -116,25 +93,12 @@ void piecewise_grad(const double *in, double *grad)
         t9 = 1.0;
     }
     double t10;
-    if (t3) {
+    if (t2) {
         t10 = 0.0;
     } else {
-        const double t11 = (double)(x > y);
-        double t12;
-        if (t11) {
-            t12 = 1.0;
-        } else {
-            t12 = 0.0;
-        }
-        t10 = t12;
+        t10 = 2.0;
     }
-    double t13;
-    if (t7) {
-        t13 = 0.0;
-    } else {
-        t13 = 2.0;
-    }
-    grad[1] = t9 + t10 + t13;
+    grad[1] = t7 + t9 + t10;
 }
 
 void piecewise_batch(size_t n, const double *in, double *out)
@@ -145,12 +109,7 @@ void piecewise_batch(size_t n, const double *in, double *out)
         const double t1 = 2.0 * y;
         out[0] = sg_clamp(x, -1.0, y) + sg_max(x, t1) + sg_min(x, y);
         const double t2 = (double)(x <= y);
-        double t3;
-        if (t2) {
-            t3 = 1.0;
-        } else {
-            t3 = 0.0;
-        }
+        const double t3 = (double)(x >= t1);
         const double t4 = (double)(x < -1.0);
         double t5;
         if (t4) {
@@ -165,14 +124,14 @@ void piecewise_batch(size_t n, const double *in, double *out)
             }
             t5 = t7;
         }
-        const double t8 = (double)(x >= t1);
-        double t9;
-        if (t8) {
-            t9 = 1.0;
+        out[1] = t2 + t3 + t5;
+        double t8;
+        if (t4) {
+            t8 = 0.0;
         } else {
-            t9 = 0.0;
+            const double t9 = (double)(x > y);
+            t8 = t9;
         }
-        out[1] = t3 + t5 + t9;
         double t10;
         if (t2) {
             t10 = 0.0;
@@ -180,25 +139,12 @@ void piecewise_batch(size_t n, const double *in, double *out)
             t10 = 1.0;
         }
         double t11;
-        if (t4) {
+        if (t3) {
             t11 = 0.0;
         } else {
-            const double t12 = (double)(x > y);
-            double t13;
-            if (t12) {
-                t13 = 1.0;
-            } else {
-                t13 = 0.0;
-            }
-            t11 = t13;
+            t11 = 2.0;
         }
-        double t14;
-        if (t8) {
-            t14 = 0.0;
-        } else {
-            t14 = 2.0;
-        }
-        out[2] = t10 + t11 + t14;
+        out[2] = t8 + t10 + t11;
     }
 }
 

@@ -5,8 +5,8 @@
  * Parameters in this order: x, y.
  * piecewise_grad(in, grad), piecewise_batch(n, in, out): in[] in parameter order;
  * grad[] and each batch row after its value in this order:
- *   piecewise_dx = (x <= y ? 1 : 0) + (x < -1 ? 0 : x > y ? 0 : 1) + (x >= 2*y ? 1 : 0)
- *   piecewise_dy = (x <= y ? 0 : 1) + (x < -1 ? 0 : x > y ? 1 : 0) + (x >= 2*y ? 0 : 2)
+ *   piecewise_dx = (x <= y) + (x >= 2*y) + (x < -1 ? 0 : x > y ? 0 : 1)
+ *   piecewise_dy = (x < -1 ? 0 : x > y) + (x <= y ? 0 : 1) + (x >= 2*y ? 0 : 2)
  */
 #ifndef HELPERS_PIECEWISE_H
 #define HELPERS_PIECEWISE_H

@@ -4,9 +4,9 @@
 #include <math.h>
 #include <stddef.h>
 
-static double sg_relu(double x) { return x > 0 ? x : 0; }
+static double sg_relu(double x) { return x <= 0 ? 0 : x; }
 
-static double sg_sign(double x) { return (double)((x > 0) - (x < 0)); }
+static double sg_sign(double x) { return x > 0 ? 1 : x < 0 ? -1 : x; }
 
 static double sg_sigmoid(double x)
 {

@@ -16,7 +16,7 @@ double energy_dx(double x, double y, double z)
 
 double energy_dy(double x, double y, double z)
 {
-    return x * x * z - (1.0 / y);
+    return x * x * z - 1.0 / y;
 }
 
 double energy_dz(double x, double y, double z)
@@ -32,7 +32,7 @@ void energy_grad(const double *in, double *grad)
     const double t1 = exp(x * z);
     grad[0] = 2.0 * x * y * z + z * t1;
     const double t2 = x * x;
-    grad[1] = t2 * z - (1.0 / y);
+    grad[1] = t2 * z - 1.0 / y;
     grad[2] = t2 * y + x * t1;
 }
 
@@ -66,7 +66,7 @@ void energy_batch(size_t n, const double *in, double *out)
         const double t2 = exp(x * z);
         out[0] = t1 * y * z + t2 - log(y);
         out[1] = 2.0 * x * y * z + z * t2;
-        out[2] = t1 * z - (1.0 / y);
+        out[2] = t1 * z - 1.0 / y;
         out[3] = t1 * y + x * t2;
     }
 }

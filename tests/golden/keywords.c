@@ -6,14 +6,14 @@
 
 double kw(double double_, double in_, double int_, double n_, double t1_)
 {
-    return double_ * double_ * int_ + 1.0 / double_ * t1_ * t1_ - in_ * n_ + t1_ * sin(int_);
+    return double_ * double_ * int_ + t1_ * t1_ / double_ - in_ * n_ + t1_ * sin(int_);
 }
 
 double kw_ddouble(double double_, double in_, double int_, double n_, double t1_)
 {
     (void)in_;
     (void)n_;
-    return 2.0 * double_ * int_ - (1.0 / (double_ * double_)) * t1_ * t1_;
+    return 2.0 * double_ * int_ - (t1_ * t1_) / (double_ * double_);
 }
 
 double kw_din(double double_, double in_, double int_, double n_, double t1_)
@@ -45,7 +45,7 @@ double kw_dt1(double double_, double in_, double int_, double n_, double t1_)
 {
     (void)in_;
     (void)n_;
-    return 2.0 / double_ * t1_ + sin(int_);
+    return 2.0 * t1_ / double_ + sin(int_);
 }
 
 void kw_grad(const double *in, double *grad)
@@ -55,11 +55,11 @@ void kw_grad(const double *in, double *grad)
     const double int_ = in[2];
     const double n_ = in[3];
     const double t1_ = in[4];
-    grad[0] = 2.0 * double_ * int_ - (1.0 / (double_ * double_)) * t1_ * t1_;
+    grad[0] = 2.0 * double_ * int_ - (t1_ * t1_) / (double_ * double_);
     grad[1] = -n_;
     grad[2] = double_ * double_ + t1_ * cos(int_);
     grad[3] = -in_;
-    grad[4] = 2.0 / double_ * t1_ + sin(int_);
+    grad[4] = 2.0 * t1_ / double_ + sin(int_);
 }
 
 void kw_batch(size_t n, const double *in, double *out)
@@ -71,15 +71,14 @@ void kw_batch(size_t n, const double *in, double *out)
         const double n_ = in[3];
         const double t1_ = in[4];
         const double t1 = double_ * double_;
-        const double t2 = 1.0 / double_;
-        const double t3 = t1_ * t1_;
-        const double t4 = sin(int_);
-        out[0] = t1 * int_ + t2 * t3 - in_ * n_ + t1_ * t4;
-        out[1] = 2.0 * double_ * int_ - (1.0 / (double_ * double_)) * t3;
+        const double t2 = t1_ * t1_;
+        const double t3 = sin(int_);
+        out[0] = t1 * int_ + t2 / double_ - in_ * n_ + t1_ * t3;
+        out[1] = 2.0 * double_ * int_ - t2 / (double_ * double_);
         out[2] = -n_;
         out[3] = t1 + t1_ * cos(int_);
         out[4] = -in_;
-        out[5] = 2.0 / double_ * t1_ + t4;
+        out[5] = 2.0 * t1_ / double_ + t3;
     }
 }
 

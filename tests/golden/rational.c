@@ -7,19 +7,19 @@
 double rational(double x, double y)
 {
     const double t1 = x - 2.0 * y;
-    return 1.0 / t1 * (x * x + 1.0);
+    return (x * x + 1.0) / t1;
 }
 
 double rational_dx(double x, double y)
 {
     const double t1 = x - 2.0 * y;
-    return 2.0 * x / t1 - (1.0 / (t1 * t1)) * (x * x + 1.0);
+    return 2.0 * x / t1 - (x * x + 1.0) / (t1 * t1);
 }
 
 double rational_dy(double x, double y)
 {
     const double t1 = x - 2.0 * y;
-    return 2.0 / (t1 * t1) * (x * x + 1.0);
+    return 2.0 * (x * x + 1.0) / (t1 * t1);
 }
 
 void rational_grad(const double *in, double *grad)
@@ -27,10 +27,9 @@ void rational_grad(const double *in, double *grad)
     const double x = in[0];
     const double y = in[1];
     const double t1 = x - 2.0 * y;
-    const double t2 = 1.0 / (t1 * t1);
-    const double t3 = x * x + 1.0;
-    grad[0] = 2.0 * x / t1 - t2 * t3;
-    grad[1] = 2.0 / (t1 * t1) * t3;
+    const double t2 = x * x + 1.0;
+    grad[0] = 2.0 * x / t1 - t2 / (t1 * t1);
+    grad[1] = 2.0 * t2 / (t1 * t1);
 }
 
 void rational_batch(size_t n, const double *in, double *out)
@@ -38,13 +37,11 @@ void rational_batch(size_t n, const double *in, double *out)
     for (size_t i = 0; i < n; i++, in += 2, out += 3) {
         const double x = in[0];
         const double y = in[1];
-        const double t1 = x - 2.0 * y;
-        const double t2 = 1.0 / t1;
-        const double t3 = x * x + 1.0;
-        out[0] = t2 * t3;
-        const double t4 = 1.0 / (t1 * t1);
-        out[1] = 2.0 * x / t1 - t4 * t3;
-        out[2] = 2.0 / (t1 * t1) * t3;
+        const double t1 = x * x + 1.0;
+        const double t2 = x - 2.0 * y;
+        out[0] = t1 / t2;
+        out[1] = 2.0 * x / t2 - t1 / (t2 * t2);
+        out[2] = 2.0 * t1 / (t2 * t2);
     }
 }
 

@@ -7,11 +7,11 @@
 double branch(double x, double y)
 {
     double t1;
-    if ((double)(x > y) && (double)(x > 0.0)) {
+    if (x > y && x > 0.0) {
         t1 = x * y;
     } else {
         double t2;
-        if ((double)(x < -1.0) || (double)(y >= 2.0)) {
+        if (x < -1.0 || y >= 2.0) {
             t2 = x * x;
         } else {
             t2 = y - x;
@@ -24,11 +24,11 @@ double branch(double x, double y)
 double branch_dx(double x, double y)
 {
     double t1;
-    if ((double)(x > y) && (double)(x > 0.0)) {
+    if (x > y && x > 0.0) {
         t1 = y;
     } else {
         double t2;
-        if ((double)(x < -1.0) || (double)(y >= 2.0)) {
+        if (x < -1.0 || y >= 2.0) {
             t2 = 2.0 * x;
         } else {
             t2 = -1.0;
@@ -41,11 +41,11 @@ double branch_dx(double x, double y)
 double branch_dy(double x, double y)
 {
     double t1;
-    if ((double)(x > y) && (double)(x > 0.0)) {
+    if (x > y && x > 0.0) {
         t1 = x;
     } else {
         double t2;
-        if ((double)(x < -1.0) || (double)(y >= 2.0)) {
+        if (x < -1.0 || y >= 2.0) {
             t2 = 0.0;
         } else {
             t2 = 1.0;
@@ -59,12 +59,12 @@ void branch_grad(const double *in, double *grad)
 {
     const double x = in[0];
     const double y = in[1];
-    const double t1 = (double)((double)(x > y) && (double)(x > 0.0));
+    const double t1 = (double)(x > y && x > 0.0);
     double t2;
     if (t1) {
         t2 = y;
     } else {
-        const double t3 = (double)((double)(x < -1.0) || (double)(y >= 2.0));
+        const double t3 = (double)(x < -1.0 || y >= 2.0);
         double t4;
         if (t3) {
             t4 = 2.0 * x;
@@ -78,7 +78,7 @@ void branch_grad(const double *in, double *grad)
     if (t1) {
         t5 = x;
     } else {
-        const double t6 = (double)((double)(x < -1.0) || (double)(y >= 2.0));
+        const double t6 = (double)(x < -1.0 || y >= 2.0);
         double t7;
         if (t6) {
             t7 = 0.0;
@@ -96,12 +96,12 @@ void branch_batch(size_t n, const double *in, double *out)
         const double x = in[0];
         const double y = in[1];
         const double t1 = (double)(x != y);
-        const double t2 = (double)((double)(x > y) && (double)(x > 0.0));
+        const double t2 = (double)(x > y && x > 0.0);
         double t3;
         if (t2) {
             t3 = x * y;
         } else {
-            const double t4 = (double)((double)(x < -1.0) || (double)(y >= 2.0));
+            const double t4 = (double)(x < -1.0 || y >= 2.0);
             double t5;
             if (t4) {
                 t5 = x * x;
@@ -115,7 +115,7 @@ void branch_batch(size_t n, const double *in, double *out)
         if (t2) {
             t6 = y;
         } else {
-            const double t7 = (double)((double)(x < -1.0) || (double)(y >= 2.0));
+            const double t7 = (double)(x < -1.0 || y >= 2.0);
             double t8;
             if (t7) {
                 t8 = 2.0 * x;
@@ -129,7 +129,7 @@ void branch_batch(size_t n, const double *in, double *out)
         if (t2) {
             t9 = x;
         } else {
-            const double t10 = (double)((double)(x < -1.0) || (double)(y >= 2.0));
+            const double t10 = (double)(x < -1.0 || y >= 2.0);
             double t11;
             if (t10) {
                 t11 = 0.0;
