@@ -41,6 +41,7 @@ typedef struct {
     char **names;       /* names[i]: C text for a param or temporary */
     size_t nnames, cap;
     unsigned long long helpers; /* bit per helper op used */
+    SgCtx *ctx;         /* to find x^2 nodes for sharing squares; may be NULL */
     const char *real;   /* "double" or "float" */
     const char *suffix; /* "" or "f": on literals and libm names */
 } Emitter;
@@ -295,7 +296,20 @@ static Code int_power(Emitter *em, Expr *b, int64_t m)
 {
     char *a = atom(em, b);
     Buf t = {0};
-    if (m <= 4) {
+    /* b^2 computed once when the body uses it anyway: b^5 = t * t * b */
+    Expr *sq2 = em->ctx && m >= 3 ? expr_pow(em->ctx, b, expr_int(em->ctx, 2)) : NULL;
+    if (sq2 && !lookup(em, sq2) && uses(em, sq2) > 0)
+        free(temp(em, sq2, codef(C_MUL, "%s * %s", a, a)));
+    if (sq2 && lookup(em, sq2) && m <= 8) {
+        const char *s2 = lookup(em, sq2);
+        for (int64_t i = 0; i < m / 2; i++)
+            emitf(&t, i ? " * %s" : "%s", s2);
+        if (m % 2)
+            emitf(&t, " * %s", a);
+        free(a);
+        return code(t.s, C_MUL);
+    }
+    if (m <= 8) { /* inline: TinyCC keeps a product chain in registers */
         for (int64_t i = 0; i < m; i++)
             emitf(&t, i ? " * %s" : "%s", a);
         free(a);
@@ -651,7 +665,7 @@ static void emitter_free(Emitter *em)
 void emit_c_eval(Buf *b, const EmitSpec *spec)
 {
     Buf text = {0};
-    Emitter em = {.out = &text, .indent = 1, .real = "double", .suffix = ""};
+    Emitter em = {.out = &text, .indent = 1, .real = "double", .suffix = "", .ctx = spec->ctx};
     body(&em, spec->params, spec->nparams, 1, spec->outputs, spec->noutputs, "out[%zu]");
     /* no #include <math.h>: jit_compile declares libm itself */
     helpers(b, em.helpers, "double", "");
@@ -836,6 +850,7 @@ static void doc(Buf *b, const Query *q, const CFile *cf, Expr **first, int order
 int emit_c_file(SgCtx *ctx, const Query *q, const CFile *cf, Buf *c, Buf *h, SgError *err)
 {
     FileWriter w = {.q = q, .cf = cf};
+    w.em.ctx = ctx;
     w.em.real = cf->single ? "float" : "double";
     w.em.suffix = cf->single ? "f" : "";
     /* with a Hessian the scalar partials are the first derivatives */

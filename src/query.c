@@ -92,7 +92,7 @@ int query_evaluate(SgCtx *ctx, Query *q, int check, SgError *err)
     memcpy(outs + 1, q->derivs, q->nderivs * sizeof *outs);
     if (check)
         memcpy(outs + 1 + q->nderivs, q->lower, q->nderivs * sizeof *outs);
-    EmitSpec spec = {"sg", q->vars, q->nvars, outs, nout, sg_node_count(ctx)};
+    EmitSpec spec = {"sg", q->vars, q->nvars, outs, nout, sg_node_count(ctx), ctx};
     Buf src = {0};
     emit_c_eval(&src, &spec);
     Jit *jit = jit_compile(src.s, err);

@@ -228,6 +228,7 @@ typedef struct {
     Expr **outputs;        /* values to compute */
     size_t noutputs;
     size_t id_bound;       /* above every node id (sg_node_count), or 0: find it */
+    SgCtx *ctx;            /* the graph's context, or NULL (less sharing of powers) */
 } EmitSpec;
 
 /* Write a C translation unit defining

@@ -27,7 +27,8 @@ void curv_grad(const double *in, double *grad)
     const double t1 = sin(y);
     const double t2 = tanh(x);
     grad[0] = 12.0 * x * x / y - 2.0 * t1 * t2 * (1.0 - (t2 * t2));
-    grad[1] = 2.0 * x * x * x * x / (y * y * y) - t1 * t2;
+    const double t3 = x * x;
+    grad[1] = 2.0 * t3 * t3 / (y * y * y) - t1 * t2;
 }
 
 void curv_batch(size_t n, const double *in, double *out)
@@ -35,12 +36,13 @@ void curv_batch(size_t n, const double *in, double *out)
     for (size_t i = 0; i < n; i++, in += 2, out += 3) {
         const double x = in[0];
         const double y = in[1];
-        const double t1 = x * x * x * x;
-        const double t2 = sin(y);
-        const double t3 = tanh(x);
-        out[0] = t1 / y + t2 * t3;
-        out[1] = 12.0 * x * x / y - 2.0 * t2 * t3 * (1.0 - (t3 * t3));
-        out[2] = 2.0 * t1 / (y * y * y) - t2 * t3;
+        const double t1 = x * x;
+        const double t2 = t1 * t1;
+        const double t3 = sin(y);
+        const double t4 = tanh(x);
+        out[0] = t2 / y + t3 * t4;
+        out[1] = 12.0 * t1 / y - 2.0 * t3 * t4 * (1.0 - (t4 * t4));
+        out[2] = 2.0 * t2 / (y * y * y) - t3 * t4;
     }
 }
 

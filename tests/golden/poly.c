@@ -6,7 +6,8 @@
 
 double poly(double x, double y)
 {
-    return x * x * x - 2.0 * x * x * y + 3.0 * x * y * y * y - 5.0;
+    const double t1 = x * x;
+    return t1 * x - 2.0 * t1 * y + 3.0 * x * y * y * y - 5.0;
 }
 
 double poly_dx(double x, double y)
@@ -24,8 +25,9 @@ void poly_grad(const double *in, double *grad)
     const double x = in[0];
     const double y = in[1];
     const double t1 = x * x;
-    grad[0] = 3.0 * t1 - 4.0 * x * y + 3.0 * y * y * y;
-    grad[1] = 9.0 * x * y * y - 2.0 * t1;
+    const double t2 = y * y;
+    grad[0] = 3.0 * t1 - 4.0 * x * y + 3.0 * t2 * y;
+    grad[1] = 9.0 * x * t2 - 2.0 * t1;
 }
 
 void poly_batch(size_t n, const double *in, double *out)
@@ -34,10 +36,11 @@ void poly_batch(size_t n, const double *in, double *out)
         const double x = in[0];
         const double y = in[1];
         const double t1 = x * x;
-        const double t2 = y * y * y;
-        out[0] = x * x * x - 2.0 * t1 * y + 3.0 * x * t2 - 5.0;
-        out[1] = 3.0 * t1 - 4.0 * x * y + 3.0 * t2;
-        out[2] = 9.0 * x * y * y - 2.0 * t1;
+        const double t2 = y * y;
+        const double t3 = t2 * y;
+        out[0] = t1 * x - 2.0 * t1 * y + 3.0 * x * t3 - 5.0;
+        out[1] = 3.0 * t1 - 4.0 * x * y + 3.0 * t3;
+        out[2] = 9.0 * x * t2 - 2.0 * t1;
     }
 }
 
