@@ -82,11 +82,19 @@ static Expr *product_rule(SgCtx *ctx, Expr *e, Expr *x)
     return nt ? expr_add_n(ctx, terms, nt) : INT(0);
 }
 
-/* A custom gradient: sum over i of grad_i(actuals) * d(actual_i). */
+/* A custom gradient: sum over i of grad_i(actuals) * d(actual_i), plus,
+ * for a variable the body uses directly (not a parameter), the body's own
+ * partial in it. */
 static Expr *user_rule(SgCtx *ctx, Expr *e, Expr *x)
 {
     const UserFn *fn = e->fn;
     Expr *sum = INT(0);
+    int is_param = 0;
+    for (int i = 0; i < fn->nparams; i++)
+        is_param |= fn->params[i] == x;
+    if (!is_param)
+        sum = expr_subst(ctx, deriv(ctx, fn->body, x), fn->params, e->args + 1,
+                         (size_t)fn->nparams);
     for (int i = 0; i < fn->nparams; i++) {
         Expr *d = deriv(ctx, e->args[i + 1], x);
         if (expr_is_zero(d))

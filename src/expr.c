@@ -311,6 +311,8 @@ Expr *expr_int(SgCtx *ctx, int64_t v) { return expr_rat(ctx, v, 1); }
 
 Expr *expr_rat(SgCtx *ctx, int64_t p, int64_t q)
 {
+    if (p == INT64_MIN || q == INT64_MIN) /* no exact negation: keep it a float */
+        return expr_num(ctx, (double)p / (double)q);
     if (q == 0)
         return expr_num(ctx, p == 0 ? NAN : p > 0 ? INFINITY : -INFINITY);
     if (q < 0) {

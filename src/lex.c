@@ -3,6 +3,7 @@
  * the parser a stream in which new lines inside brackets do not count. */
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -114,7 +115,13 @@ static int lex_number(Lexer *lx, Token *t, SgError *err)
     }
     memcpy(buf, lx->p, len);
     buf[len] = 0;
+    errno = 0;
     t->num = strtod(buf, NULL);
+    if (errno == ERANGE && isinf(t->num)) {
+        sg_error_set(err, lx->line, col_of(lx, lx->p),
+                     "number too large for a double (the largest is about 1.8e308)");
+        return 0;
+    }
     t->exact = 0;
     if (integer) {
         errno = 0;

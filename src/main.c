@@ -215,6 +215,8 @@ static void parse_options(int argc, char **argv, Options *o)
             o->data = option_value(argc, argv, &i, "--data");
         } else if (is_opt(a, "--emit-c")) {
             o->emit_c = option_value(argc, argv, &i, "--emit-c");
+            if (!*o->emit_c)
+                die("--emit-c needs a file name");
         } else if (is_opt(a, "--name")) {
             o->name = option_value(argc, argv, &i, "--name");
             if (!valid_name(o->name, strlen(o->name)))
@@ -244,7 +246,9 @@ static void parse_options(int argc, char **argv, Options *o)
             for (int k = 0; later[k]; k++)
                 if (is_opt(a, later[k]))
                     die("%s is not available in this version", later[k]);
-            if (a[0] == '-' && a[1] == '-' && isalpha((unsigned char)a[2]))
+            /* --word is a mistyped option; --cos(x) is an expression */
+            if (a[0] == '-' && a[1] == '-' && isalpha((unsigned char)a[2]) &&
+                a[2 + strspn(a + 2, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_=0123456789")] == 0)
                 die("unknown option '%s' (see symgrad --help)", a);
             set_expr(o, a);
         }
@@ -362,8 +366,9 @@ static void resolve_at(const Options *o, Query *q)
             int is_wrt = 0;
             for (size_t i = 0; i < q->nwrt; i++)
                 is_wrt |= !strcmp(q->wrt[i]->name, name);
-            if (!is_wrt)
-                die("--at: '%s' is not a variable of the expression", name);
+            if (!is_wrt) /* x - x + y: the simplified expression lost x */
+                fprintf(stderr, "symgrad: warning: --at: '%s' is not a variable of the "
+                                "expression; its value is not used\n", name);
         } else {
             if (seen[k])
                 die("--at: '%s' is given twice", name);
@@ -512,6 +517,25 @@ static void write_c(SgCtx *ctx, const Options *o, const Query *q)
     free(h_path);
 }
 
+/* A custom grad may name a variable the function's value does not use:
+ * the variables are those of the function and of every derivative. Only
+ * needs a point, so --at is read again for the new ones. */
+static void widen_vars(Query *q)
+{
+    Expr **roots = malloc((q->nderivs + 1) * sizeof *roots), **vars;
+    roots[0] = q->f;
+    memcpy(roots + 1, q->derivs, q->nderivs * sizeof *roots);
+    size_t n = expr_free_vars(roots, q->nderivs + 1, &vars);
+    free(roots);
+    if (n == q->nvars) {
+        free(vars);
+        return;
+    }
+    free(q->vars);
+    q->vars = vars;
+    q->nvars = n;
+}
+
 static int run(int argc, char **argv)
 {
     Options o;
@@ -530,13 +554,19 @@ static int run(int argc, char **argv)
         } else {
             fprintf(stderr, "symgrad: error: %s\n", err.msg);
         }
+        sg_free(ctx);
+        free(src);
         return 2;
     }
     Query q = {.f = prog.out, .order = o.order, .hessian = o.hessian};
     q.nvars = expr_free_vars(&q.f, 1, &q.vars);
     resolve_wrt(ctx, &o, &q);
-    if (!q.nwrt && !q.hessian) /* a constant: nothing to differentiate, show its value */
-        q.order = 0;
+    if (!q.nwrt) /* a constant: nothing to differentiate, show its value */
+        q.order = 0, q.hessian = 0;
+    if (o.data && q.order == 0) /* the value column only */
+        q.nwrt = 0;
+    query_derive(ctx, &q);
+    widen_vars(&q);
     if (o.at)
         resolve_at(&o, &q);
     else if (!q.nvars) /* a constant has its value without a point */
@@ -545,7 +575,6 @@ static int run(int argc, char **argv)
     if (o.values_need_at && !q.have_at)
         die("--values needs a point: add --at (the expression has %zu variable%s)", q.nvars,
             q.nvars == 1 ? "" : "s");
-    query_derive(ctx, &q);
     if (q.have_at && !query_evaluate(ctx, &q, o.check, &err))
         die("%s", err.msg);
     if (o.data) {

@@ -547,7 +547,12 @@ static int def(Parser *ps)
             return fail(ps, &ps->tok, "more than 64 parameters");
         if (!check_new_name(ps, &ps->tok, "a parameter"))
             return 0;
-        params[fn->nparams++] = name_node(ps, &ps->tok);
+        Expr *param = name_node(ps, &ps->tok);
+        for (int k = 0; k < fn->nparams; k++)
+            if (params[k] == param)
+                return fail(ps, &ps->tok, "parameter '%.*s' is listed twice",
+                            (int)ps->tok.len, ps->tok.start);
+        params[fn->nparams++] = param;
         advance(ps);
         if (!accept(ps, T_COMMA))
             break;

@@ -977,6 +977,49 @@ expect_err_has "unknown placeholder {{nonsense}}"
 [ -e "$TMP/u.c" ] && fail "u.c was written"
 end
 
+# ================================================================ regressions (found by hunting)
+
+values_case '5' 5 --hessian --values
+values_case '3' 'def f(u) = u*y grad y; f(x)' --wrt x --at x=2,y=3 --values
+values_case '2' 'def f(u) = u*y grad y; f(x)' --wrt y --at x=2,y=3 --values
+values_case '2' 'def f(u) = u grad y; f(x)' --at x=1,y=2 --values
+values_case '-9.2233720368547758e+18' '(-9223372036854775807-1)*x' --at 1 --values
+values_case '-0.8414709848078965' --cos\(x\) --at 1 --values
+expr_error 1 9 "listed twice" 'def f(u,u)=u; f(x)'
+expr_error 1 1 "too large" '1e400*x'
+usage_error "needs a file name" x --emit-c ''
+
+begin "constant --hessian --format json is one valid object"
+sg 5 --hessian --format json
+expect_rc 0
+expect_out '{"function": "5", "wrt": [], "order": 0, "at": {}, "value": 5, "derivatives": []}'
+end
+
+begin "--at for a variable the simplifier removed: a warning, not an error"
+sg 'x - x + y' --at x=1,y=2 --values
+expect_rc 0
+expect_nums 1
+expect_err_has "warning: --at: 'x' is not a variable"
+end
+
+begin "--data with --order 0: the value column only"
+printf 'x\n3\n' >"$TMP/o0.csv"
+sg 'x^2' --order 0 --data "$TMP/o0.csv"
+expect_rc 0
+expect_out "value
+9"
+end
+
+if command -v valgrind >/dev/null 2>&1; then
+    begin "no leak on a parse error (valgrind)"
+    LIMIT=60
+    sg_vg() { valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect \
+              --error-exitcode=99 "$SG" "$@" >"$OUT" 2>"$ERR"; RC=$?; }
+    sg_vg 'sin(x'
+    expect_rc 2
+    end
+fi
+
 # ================================================================ summary
 
 echo "$PASSED passed, $FAILED failed"
