@@ -702,6 +702,10 @@ static int fill(Buf *out, const char *tmpl, const Slot *slots, size_t n, const c
             sg_error_set(err, 0, 0, "template %s: '{{' without '}}'", which);
             return 0;
         }
+        if (!strncmp(open + 2, "set ", 4)) { /* read by read_scheme; writes nothing */
+            p = close + 2 + (close[2] == '\n');
+            continue;
+        }
         size_t len = (size_t)(close - open - 2), i = 0;
         while (i < n && (strlen(slots[i].key) != len || memcmp(slots[i].key, open + 2, len)))
             i++;
@@ -737,13 +741,49 @@ static void param_list(Buf *b, const Query *q, const char *real)
         emitf(b, "void");
 }
 
+/* What a template may set with {{set KEY VALUE}}: the linkage of every
+ * function and the naming scheme. */
+typedef struct {
+    char linkage[64]; /* e.g. "static inline"; empty by default */
+    char partial[32]; /* NAME<partial>x: "_d" */
+    char grad[32], batch[32], hess[32]; /* suffixes: "_grad", "_batch", "_hess" */
+} Scheme;
+
+/* Read the {{set ...}} directives of a template into sc. */
+static int read_scheme(const char *tmpl, Scheme *sc, const char *which, SgError *err)
+{
+    static const char *keys[] = {"linkage", "partial", "grad", "batch", "hess"};
+    for (const char *p = tmpl; (p = strstr(p, "{{set ")); p += 6) {
+        const char *key = p + 6, *sp = strchr(key, ' '), *end = strstr(key, "}}");
+        if (!end || !sp || sp > end) {
+            sg_error_set(err, 0, 0, "template %s: {{set KEY VALUE}} expected", which);
+            return 0;
+        }
+        char *fields[] = {sc->linkage, sc->partial, sc->grad, sc->batch, sc->hess};
+        size_t sizes[] = {sizeof sc->linkage, sizeof sc->partial, sizeof sc->grad,
+                          sizeof sc->batch, sizeof sc->hess};
+        size_t k = 0, klen = (size_t)(sp - key), vlen = (size_t)(end - sp - 1);
+        while (k < 5 && (strlen(keys[k]) != klen || memcmp(keys[k], key, klen)))
+            k++;
+        if (k == 5 || vlen >= sizes[k]) {
+            sg_error_set(err, 0, 0, "template %s: cannot set '%.*s' (linkage, partial, grad, "
+                                    "batch, hess; values under 32 characters)",
+                         which, (int)klen, key);
+            return 0;
+        }
+        snprintf(fields[k], sizes[k], "%.*s", (int)vlen, sp + 1);
+    }
+    return 1;
+}
+
 /* NAME_dx, or NAME_d2x for a second derivative. */
-static void partial_name(Buf *b, const char *name, int order, const char *var)
+static void partial_name(Buf *b, const Scheme *sc, const char *name, int order,
+                         const char *var)
 {
     if (order == 1)
-        emitf(b, "%s_d%s", name, var);
+        emitf(b, "%s%s%s", name, sc->partial, var);
     else
-        emitf(b, "%s_d%d%s", name, order, var);
+        emitf(b, "%s%s%d%s", name, sc->partial, order, var);
 }
 
 typedef struct {
@@ -751,14 +791,16 @@ typedef struct {
     Buf proto, defs;
     const Query *q;
     const CFile *cf;
+    Scheme sc;
 } FileWriter;
 
 /* One function: its prototype in the header, its body in the source. */
 static void function(FileWriter *w, const char *ret, const char *sig, int from_in, Expr **outs,
                      size_t nouts, const char *store)
 {
-    emitf(&w->proto, "%s %s;\n", ret, sig);
-    emitf(&w->defs, "%s %s\n{\n", ret, sig);
+    const char *l = w->sc.linkage, *sp = *l ? " " : "";
+    emitf(&w->proto, "%s%s%s %s;\n", l, sp, ret, sig);
+    emitf(&w->defs, "%s%s%s %s\n{\n", l, sp, ret, sig);
     if (from_in && !w->q->nvars)
         emitf(&w->defs, "    (void)in;\n");
     if (store && !nouts) /* nothing to store: grad of a function with no --wrt */
@@ -780,7 +822,7 @@ static void scalar_functions(FileWriter *w, Expr **first, int order)
     function(w, real, sig.s, 0, (Expr **)&q->f, 1, NULL);
     for (size_t i = 0; i < q->nwrt; i++) {
         sig.len = 0;
-        partial_name(&sig, w->cf->name, order, q->wrt[i]->name);
+        partial_name(&sig, &w->sc, w->cf->name, order, q->wrt[i]->name);
         emitf(&sig, "(");
         param_list(&sig, q, real);
         emitf(&sig, ")");
@@ -794,11 +836,11 @@ static void array_functions(FileWriter *w, Expr **first)
     const Query *q = w->q;
     const char *real = w->cf->single ? "float" : "double", *name = w->cf->name;
     Buf sig = {0};
-    emitf(&sig, "%s_grad(const %s *in, %s *grad)", name, real, real);
+    emitf(&sig, "%s%s(const %s *in, %s *grad)", name, w->sc.grad, real, real);
     function(w, "void", sig.s, 1, first, q->nwrt, "grad[%zu]");
     if (q->hessian) {
         sig.len = 0;
-        emitf(&sig, "%s_hess(const %s *in, %s *hess)", name, real, real);
+        emitf(&sig, "%s%s(const %s *in, %s *hess)", name, w->sc.hess, real, real);
         function(w, "void", sig.s, 1, q->derivs, q->nderivs, "hess[%zu]");
     }
     /* the batch: each row the value, then the partials */
@@ -806,10 +848,11 @@ static void array_functions(FileWriter *w, Expr **first)
     row[0] = q->f;
     memcpy(row + 1, first, q->nwrt * sizeof *row);
     sig.len = 0;
-    emitf(&sig, "%s_batch(size_t n, const %s *in, %s *out)", name, real, real);
-    emitf(&w->proto, "void %s;\n", sig.s);
-    emitf(&w->defs, "void %s\n{\n    for (size_t i = 0; i < n; i++, in += %zu, out += %zu) {\n",
-          sig.s, q->nvars, q->nwrt + 1);
+    emitf(&sig, "%s%s(size_t n, const %s *in, %s *out)", name, w->sc.batch, real, real);
+    const char *l = w->sc.linkage, *sp = *l ? " " : "";
+    emitf(&w->proto, "%s%svoid %s;\n", l, sp, sig.s);
+    emitf(&w->defs, "%s%svoid %s\n{\n    for (size_t i = 0; i < n; i++, in += %zu, out += %zu) {\n",
+          l, sp, sig.s, q->nvars, q->nwrt + 1);
     w->em.out = &w->defs;
     w->em.indent = 2;
     body(&w->em, q->vars, q->nvars, 1, row, q->nwrt + 1, "out[%zu]");
@@ -819,7 +862,8 @@ static void array_functions(FileWriter *w, Expr **first)
 }
 
 /* The header's comment: the function, its parameters and each derivative. */
-static void doc(Buf *b, const Query *q, const CFile *cf, Expr **first, int order)
+static void doc(Buf *b, const Query *q, const CFile *cf, const Scheme *sc, Expr **first,
+                int order)
 {
     char *f = comment_text(q->f);
     emitf(b, " * %s(", cf->name);
@@ -831,26 +875,31 @@ static void doc(Buf *b, const Query *q, const CFile *cf, Expr **first, int order
     for (size_t i = 0; i < q->nvars; i++)
         emitf(b, "%s%s", i ? ", " : "", q->vars[i]->name);
     emitf(b, q->nvars ? ".\n" : "none.\n");
-    emitf(b, " * %s_grad(in, grad), %s_batch(n, in, out): in[] in parameter order;\n"
+    emitf(b, " * %s%s(in, grad), %s%s(n, in, out): in[] in parameter order;\n"
              " * grad[] and each batch row after its value in this order:\n",
-          cf->name, cf->name);
+          cf->name, sc->grad, cf->name, sc->batch);
     for (size_t i = 0; i < q->nwrt; i++) {
         char *d = comment_text(first[i]);
         Buf nm = {0};
-        partial_name(&nm, cf->name, order, q->wrt[i]->name);
+        partial_name(&nm, sc, cf->name, order, q->wrt[i]->name);
         emitf(b, " *   %s = %s\n", nm.s, d);
         buf_free(&nm);
         free(d);
     }
     if (q->hessian)
-        emitf(b, " * %s_hess(in, hess): the %zu x %zu second partials, row-major.\n", cf->name,
-              q->nwrt, q->nwrt);
+        emitf(b, " * %s%s(in, hess): the %zu x %zu second partials, row-major.\n", cf->name,
+              sc->hess, q->nwrt, q->nwrt);
 }
 
 int emit_c_file(SgCtx *ctx, const Query *q, const CFile *cf, Buf *c, Buf *h, SgError *err)
 {
-    FileWriter w = {.q = q, .cf = cf};
+    FileWriter w = {.q = q, .cf = cf,
+                    .sc = {.partial = "_d", .grad = "_grad", .batch = "_batch", .hess = "_hess"}};
     w.em.ctx = ctx;
+    const char *th = cf->tmpl_h ? cf->tmpl_h : sg_tmpl_header_h;
+    const char *tc = cf->tmpl_c ? cf->tmpl_c : sg_tmpl_source_c;
+    if (!read_scheme(th, &w.sc, "header", err) || !read_scheme(tc, &w.sc, "source", err))
+        return 0;
     w.em.real = cf->single ? "float" : "double";
     w.em.suffix = cf->single ? "f" : "";
     /* with a Hessian the scalar partials are the first derivatives */
@@ -862,7 +911,7 @@ int emit_c_file(SgCtx *ctx, const Query *q, const CFile *cf, Buf *c, Buf *h, SgE
     array_functions(&w, first);
     Buf helper_text = {0}, docs = {0}, guard = {0};
     helpers(&helper_text, w.em.helpers, w.em.real, w.em.suffix);
-    doc(&docs, q, cf, first, order);
+    doc(&docs, q, cf, &w.sc, first, order);
     for (const char *p = cf->h_name; *p; p++)
         buf_putc(&guard, (*p >= 'a' && *p <= 'z') ? (char)(*p - 32)
                          : ((*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')) ? *p : '_');
@@ -878,8 +927,7 @@ int emit_c_file(SgCtx *ctx, const Query *q, const CFile *cf, Buf *c, Buf *h, SgE
     size_t n = sizeof slots / sizeof slots[0];
     while (w.defs.len > 1 && w.defs.s[w.defs.len - 1] == '\n' && w.defs.s[w.defs.len - 2] == '\n')
         w.defs.s[--w.defs.len] = 0; /* the file ends with one new line */
-    int ok = fill(h, cf->tmpl_h ? cf->tmpl_h : sg_tmpl_header_h, slots, n, "header", err) &&
-             fill(c, cf->tmpl_c ? cf->tmpl_c : sg_tmpl_source_c, slots, n, "source", err);
+    int ok = fill(h, th, slots, n, "header", err) && fill(c, tc, slots, n, "source", err);
     free(first);
     buf_free(&helper_text), buf_free(&docs), buf_free(&guard);
     buf_free(&w.proto), buf_free(&w.defs);

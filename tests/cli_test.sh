@@ -1020,6 +1020,20 @@ if command -v valgrind >/dev/null 2>&1; then
     end
 fi
 
+begin "--templates with {{set ...}}: static inline functions under another naming scheme"
+mkdir -p "$TMP/tpl2"
+printf '{{set linkage static inline}}\n{{set grad Gradient}}\n{{set partial _by_}}\n#ifndef {{guard}}\n#define {{guard}}\n#include <math.h>\n#include <stddef.h>\n{{helpers}}{{functions}}\n#endif\n' >"$TMP/tpl2/header.h"
+printf '/* all in the header */\n' >"$TMP/tpl2/source.c"
+sg 'x^2*y' --emit-c "$TMP/si.c" --name sq --templates "$TMP/tpl2"
+expect_rc 0
+printf '#include "si.h"\n#include <stdio.h>\nint main(void) { double g[2], in[2] = {3, 2}; sqGradient(in, g); printf("%%.17g %%.17g %%.17g\\n", sq_by_x(3, 2), g[0], g[1]); return 0; }\n' >"$TMP/si_main.c"
+if gcc -std=c99 -Wall -Wextra -pedantic -Werror -I"$TMP" "$TMP/si_main.c" -lm -o "$TMP/si_main" 2>"$TMP/si.err"; then
+    [ "$("$TMP/si_main")" = "12 12 9" ] || fail "header-only library computed '$("$TMP/si_main")'"
+else
+    fail "gcc: $(show "$(cat "$TMP/si.err")")"
+fi
+end
+
 # ================================================================ summary
 
 echo "$PASSED passed, $FAILED failed"
