@@ -477,11 +477,18 @@ static int c_cmp_prec(Op op)
 /* c ? a : b as an if/else, each branch in its own scope. */
 static Code comparison(Emitter *em, Expr *e);
 
+/* e where C wants a truth value (an if, an && or ||): a comparison used
+ * only here is written as C's own, without the cast to the real type. */
+static Code truth(Emitter *em, Expr *e)
+{
+    if (op_info[e->op].kind == KIND_CMP && !lookup(em, e) && uses(em, e) <= 1)
+        return comparison(em, e);
+    return value(em, e);
+}
+
 static Code branch_select(Emitter *em, Expr *e)
 {
-    Expr *cond = e->args[0];
-    Code c = op_info[cond->op].kind == KIND_CMP && !lookup(em, cond) && uses(em, cond) <= 1
-                 ? comparison(em, cond) : value(em, cond);
+    Code c = truth(em, e->args[0]);
     char name[32];
     snprintf(name, sizeof name, "t%d", ++em->ntemps);
     line(em, "%s %s;", em->real, name);
@@ -508,10 +515,8 @@ static Code comparison(Emitter *em, Expr *e)
 {
     Op op = (Op)e->op;
     int p = c_cmp_prec(op), logic = op == OP_AND || op == OP_OR;
-    Code ca = logic && op_info[e->args[0]->op].kind == KIND_CMP && !lookup(em, e->args[0])
-                  ? comparison(em, e->args[0]) : value(em, e->args[0]);
-    Code cb = logic && op_info[e->args[1]->op].kind == KIND_CMP && !lookup(em, e->args[1])
-                  ? comparison(em, e->args[1]) : value(em, e->args[1]);
+    Code ca = logic ? truth(em, e->args[0]) : value(em, e->args[0]);
+    Code cb = logic ? truth(em, e->args[1]) : value(em, e->args[1]);
     char *a = at(ca, p), *b = at(cb, p + 1);
     Code r = codef(p, "%s %s %s", a, c_cmp(op), b);
     free(a);

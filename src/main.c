@@ -115,6 +115,20 @@ static char *read_all(FILE *f, size_t *len)
     return s;
 }
 
+/* The whole file at path, or die saying why it cannot be read. */
+static char *read_path(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        die("cannot read '%s': %s", path, strerror(errno));
+    char *s = read_all(f, len);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad)
+        die("cannot read '%s': %s", path, strerror(errno));
+    return s;
+}
+
 static char *read_source(const Options *o, size_t *len)
 {
     if (!o->file) {
@@ -125,15 +139,7 @@ static char *read_source(const Options *o, size_t *len)
     }
     if (!strcmp(o->file, "-"))
         return read_all(stdin, len);
-    FILE *f = fopen(o->file, "rb");
-    if (!f)
-        die("cannot read '%s': %s", o->file, strerror(errno));
-    char *s = read_all(f, len);
-    int bad = ferror(f);
-    fclose(f);
-    if (bad)
-        die("cannot read '%s': %s", o->file, strerror(errno));
-    return s;
+    return read_path(o->file, len);
 }
 
 static int parse_int(const char *s, int *out)
@@ -385,17 +391,6 @@ static void resolve_at(const Options *o, Query *q)
     free(seen);
 }
 
-static char *read_file_or_die(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        die("cannot read '%s': %s", path, strerror(errno));
-    size_t len;
-    char *s = read_all(f, &len);
-    fclose(f);
-    return s;
-}
-
 /* Write text to path through a temporary beside it; returns the temporary's
  * name (to rename into place once every file is written) or dies. */
 static char *write_temp(const char *path, const Buf *text)
@@ -488,9 +483,10 @@ static void write_c(SgCtx *ctx, const Options *o, const Query *q)
         size_t n = strlen(o->templates) + 16;
         char *p = malloc(n);
         snprintf(p, n, "%s/header.h", o->templates);
-        cf.tmpl_h = th = read_file_or_die(p);
+        size_t len;
+        cf.tmpl_h = th = read_path(p, &len);
         snprintf(p, n, "%s/source.c", o->templates);
-        cf.tmpl_c = tc = read_file_or_die(p);
+        cf.tmpl_c = tc = read_path(p, &len);
         free(p);
     }
     Buf c = {0}, h = {0};
