@@ -45,23 +45,40 @@ static void *xcalloc(size_t n, size_t size)
     return p;
 }
 
-/* A cleared array for the intern table; big ones on huge pages, since its
- * probes land anywhere and would otherwise miss the TLB every time. */
+/* A cleared array for the intern table. Big ones are fresh anonymous
+ * mappings, cleared by the kernel page by page as they are first touched
+ * (no memset over the whole table), on huge pages, since the probes land
+ * anywhere and would otherwise miss the TLB every time. */
+static size_t table_bytes(size_t n, size_t size)
+{
+    return (n * size + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
+}
+
 static void *table_alloc(size_t n, size_t size)
 {
-    size_t bytes = n * size;
-    if (bytes < HUGE_PAGE)
+    if (n * size < HUGE_PAGE)
         return xcalloc(n, size);
-    void *p = aligned_alloc(HUGE_PAGE, (bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE);
-    if (!p) {
+    void *p = mmap(NULL, table_bytes(n, size), PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) {
         fputs("symgrad: error: out of memory\n", stderr);
         abort();
     }
 #ifdef MADV_HUGEPAGE
-    madvise(p, (bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE, MADV_HUGEPAGE);
+    madvise(p, table_bytes(n, size), MADV_HUGEPAGE);
 #endif
-    return memset(p, 0, bytes);
+    return p;
 }
+
+static void table_free(void *p, size_t n, size_t size)
+{
+    if (n * size < HUGE_PAGE)
+        free(p);
+    else if (p)
+        munmap(p, table_bytes(n, size));
+}
+
+static void grow_table(SgCtx *ctx);
 
 SgCtx *sg_new(void)
 {
@@ -83,12 +100,19 @@ void sg_free(SgCtx *ctx)
     for (size_t i = 0; i < ctx->nderiv; i++)
         free(ctx->deriv[i].by_id);
     free(ctx->deriv);
-    free(ctx->hashes);
-    free(ctx->table);
+    table_free(ctx->hashes, ctx->cap, sizeof *ctx->hashes);
+    table_free(ctx->table, ctx->cap, sizeof *ctx->table);
     free(ctx);
 }
 
 size_t sg_node_count(const SgCtx *ctx) { return ctx->count; }
+
+/* Grow the intern table once, up front, for about `nodes` nodes. */
+void sg_reserve(SgCtx *ctx, size_t nodes)
+{
+    while (nodes * 2 > ctx->cap && ctx->cap < ((size_t)1 << 40))
+        grow_table(ctx);
+}
 
 Expr **sg_deriv_slot(SgCtx *ctx, const Expr *e, const Expr *var)
 {
@@ -200,7 +224,7 @@ static int node_equal(const Expr *e, Op op, Expr **args, size_t n, double num,
         return !memcmp(&e->num, &num, sizeof num);
     }
     if (op == OP_VAR)
-        return !strcmp(e->name, name);
+        return name && !strcmp(e->name, name);
     for (size_t i = 0; i < n; i++)
         if (e->args[i] != args[i])
             return 0;
@@ -233,8 +257,8 @@ static void grow_table(SgCtx *ctx)
         t[j] = e;
         hs[j] = e->hash;
     }
-    free(ctx->table);
-    free(ctx->hashes);
+    table_free(ctx->table, ctx->cap, sizeof *ctx->table);
+    table_free(ctx->hashes, ctx->cap, sizeof *ctx->hashes);
     ctx->table = t;
     ctx->hashes = hs;
     ctx->cap = cap;

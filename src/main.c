@@ -539,6 +539,7 @@ static int run(int argc, char **argv)
     size_t len;
     char *src = read_source(&o, &len);
     SgCtx *ctx = sg_new();
+    sg_reserve(ctx, len / 4); /* a long sum: about a node per 4 bytes, derivatives included */
     Program prog;
     SgError err;
     if (!parse_program(ctx, src, len, &prog, &err)) {
@@ -622,6 +623,9 @@ int main(int argc, char **argv)
 {
     Job job = {argc, argv, 2};
     mallopt(M_ARENA_MAX, 1); /* one thread works at a time: no second malloc heap */
+    /* Big blocks (TinyCC's sections, output buffers) stay mmapped, so that
+     * growing them moves pages (mremap) instead of copying megabytes. */
+    mallopt(M_MMAP_THRESHOLD, 1 << 20);
     pthread_attr_t attr;
     pthread_t t;
     if (pthread_attr_init(&attr) || pthread_attr_setstacksize(&attr, (size_t)1 << 30) ||

@@ -324,8 +324,8 @@ Expr *expr_add_n(SgCtx *ctx, Expr **terms, size_t n)
 {
     if (n == 1)
         return terms[0];
-    List flat, rests, coefs, out;
-    list_init(&flat), list_init(&rests), list_init(&coefs), list_init(&out);
+    List flat, rests, coefs, origs, out;
+    list_init(&flat), list_init(&rests), list_init(&coefs), list_init(&origs), list_init(&out);
     flatten(&flat, terms, n, OP_ADD);
     Map where = {0}; /* rest -> index + 1 in rests, as a fake node pointer */
     Expr *constant = expr_int(ctx, 0);
@@ -339,15 +339,17 @@ Expr *expr_add_n(SgCtx *ctx, Expr **terms, size_t n)
         size_t at = find_key(&where, &rests, rest);
         if (at) {
             coefs.v[at - 1] = num_add(ctx, coefs.v[at - 1], c);
+            origs.v[at - 1] = NULL;
         } else {
             list_push(&rests, rest);
             list_push(&coefs, c);
+            list_push(&origs, t); /* a canonical term met once is kept as it is */
             remember_key(&where, rest, rests.n);
         }
     }
     for (size_t i = 0; i < rests.n; i++)
         if (!expr_is_zero(coefs.v[i]))
-            list_push(&out, make_term(ctx, coefs.v[i], rests.v[i]));
+            list_push(&out, origs.v[i] ? origs.v[i] : make_term(ctx, coefs.v[i], rests.v[i]));
     if (!expr_is_zero(constant) || (!constant->exact && out.n == 0))
         list_push(&out, constant);
     Expr *r;
@@ -360,7 +362,7 @@ Expr *expr_add_n(SgCtx *ctx, Expr **terms, size_t n)
         r = expr_intern(ctx, OP_ADD, out.v, out.n, 0, 0, 0, 1, NULL, NULL);
     }
     map_free(&where);
-    list_free(&flat), list_free(&rests), list_free(&coefs), list_free(&out);
+    list_free(&flat), list_free(&rests), list_free(&coefs), list_free(&origs), list_free(&out);
     return r;
 }
 
@@ -393,6 +395,18 @@ Expr *expr_mul_n(SgCtx *ctx, Expr **factors, size_t n)
 {
     if (n == 1)
         return factors[0];
+    if (n == 2) { /* number * one plain factor: what the general path below gives, quickly */
+        Expr *c = factors[0], *f = factors[1];
+        if (f->op == OP_NUM)
+            c = factors[1], f = factors[0];
+        if (c->op == OP_NUM && f->op != OP_NUM && f->op != OP_MUL && f->op != OP_ADD &&
+            f->op != OP_POW) {
+            if (expr_is_zero(c) || is_unit(c))
+                return expr_is_zero(c) ? c : f;
+            Expr *cf[2] = {c, f};
+            return expr_intern(ctx, OP_MUL, cf, 2, 0, 0, 0, 1, NULL, NULL);
+        }
+    }
     List flat, bases, exps, out;
     list_init(&flat), list_init(&bases), list_init(&exps), list_init(&out);
     flatten(&flat, factors, n, OP_MUL);
@@ -515,7 +529,7 @@ static int is_cmp_or_int_op(Op op)
 /* Fold a call whose arguments are all numbers; NULL to keep it symbolic. */
 static Expr *fold_call(SgCtx *ctx, Op op, Expr **args, size_t n)
 {
-    double v[3];
+    double v[3] = {0, 0, 0};
     int exact = 1;
     for (size_t i = 0; i < n; i++) {
         v[i] = args[i]->num;

@@ -98,6 +98,8 @@ struct UserFn {
 SgCtx *sg_new(void);
 void sg_free(SgCtx *ctx);
 size_t sg_node_count(const SgCtx *ctx);
+/* A hint: the graph will hold about `nodes` nodes (spares rehashing). */
+void sg_reserve(SgCtx *ctx, size_t nodes);
 
 /* Allocate n bytes that live as long as the context. */
 void *sg_alloc(SgCtx *ctx, size_t n);

@@ -65,17 +65,133 @@ static void buf_reserve(Buf *b, size_t extra)
     b->cap = cap;
 }
 
+static void buf_append(Buf *b, const char *s, size_t n)
+{
+    buf_reserve(b, n);
+    memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = 0;
+}
+
+/* Digits of v, right-aligned in out[0..24), written backwards. */
+static size_t fmt_u64(char *end, unsigned long long v)
+{
+    char *p = end;
+    do
+        *--p = (char)('0' + v % 10);
+    while (v /= 10);
+    return (size_t)(end - p);
+}
+
+static void buf_put_int(Buf *b, long long v)
+{
+    char d[24];
+    unsigned long long u = v < 0 ? 0 - (unsigned long long)v : (unsigned long long)v;
+    size_t n = fmt_u64(d + sizeof d, u);
+    if (v < 0)
+        d[sizeof d - ++n] = '-';
+    buf_append(b, d + sizeof d - n, n);
+}
+
+typedef union {
+    double f;
+    const char *s;
+    long long l;
+    int i;
+} Arg;
+
+/* snprintf of one conversion whose arguments were already taken */
+static int fmt_one(char *out, size_t size, const char *one, int nstar, const int *star,
+                   char kind, Arg v)
+{
+#define SG_FMT1(x)                                                                   \
+    (nstar == 2 ? snprintf(out, size, one, star[0], star[1], x)                      \
+     : nstar    ? snprintf(out, size, one, star[0], x)                               \
+                : snprintf(out, size, one, x))
+    switch (kind) {
+    case 'f': return SG_FMT1(v.f);
+    case 's': return SG_FMT1(v.s);
+    case 'l': return SG_FMT1(v.l);
+    default: return SG_FMT1(v.i);
+    }
+#undef SG_FMT1
+}
+
+/* The conversions the printers use most (%s %c %d %u %lld %zu %%) are
+ * appended directly: the printers call this for every token of output.
+ * Anything else goes through vsnprintf, one conversion at a time. */
 void vemitf(Buf *b, const char *fmt, va_list ap)
 {
-    va_list ap2;
-    va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap2);
-    va_end(ap2);
-    if (n < 0)
-        return;
-    buf_reserve(b, (size_t)n);
-    vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
-    b->len += (size_t)n;
+    for (const char *f = fmt; *f;) {
+        const char *pct = strchr(f, '%');
+        if (!pct) {
+            buf_append(b, f, strlen(f));
+            return;
+        }
+        if (pct > f)
+            buf_append(b, f, (size_t)(pct - f));
+        f = pct + 1;
+        if (*f == 's') {
+            const char *s = va_arg(ap, const char *);
+            buf_append(b, s, strlen(s));
+        } else if (*f == 'c') {
+            buf_putc(b, (char)va_arg(ap, int));
+        } else if (*f == 'd') {
+            buf_put_int(b, va_arg(ap, int));
+        } else if (*f == 'u') {
+            buf_put_int(b, va_arg(ap, unsigned));
+        } else if (f[0] == 'l' && f[1] == 'l' && f[2] == 'd') {
+            buf_put_int(b, va_arg(ap, long long));
+            f += 2;
+        } else if (f[0] == 'z' && f[1] == 'u') {
+            char d[24];
+            size_t n = fmt_u64(d + sizeof d, va_arg(ap, size_t));
+            buf_append(b, d + sizeof d - n, n);
+            f++;
+        } else if (*f == '%') {
+            buf_putc(b, '%');
+        } else {
+            /* one whole conversion: flags, width, precision, length, type;
+             * its arguments are taken here, so ap stays ours */
+            const char *end = f + strspn(f, "-+ #0123456789.*hlLqjzt");
+            char one[32];
+            size_t len = (size_t)(end - pct) + 1;
+            if (!*end || len >= sizeof one)
+                return;
+            memcpy(one, pct, len);
+            one[len] = 0;
+            int star[2] = {0, 0}, nstar = 0;
+            for (const char *c = f; c < end; c++)
+                if (*c == '*' && nstar < 2)
+                    star[nstar++] = va_arg(ap, int);
+            int longs = 0;
+            for (const char *c = f; c < end; c++)
+                longs += *c == 'l' || *c == 'z' || *c == 'j' || *c == 't';
+            Arg v;
+            char kind = strchr("eEfFgGaA", *end) ? 'f' : *end == 's' ? 's' : longs ? 'l' : 'i';
+            if (kind == 'f')
+                v.f = va_arg(ap, double);
+            else if (kind == 's')
+                v.s = va_arg(ap, const char *);
+            else if (kind == 'l')
+                v.l = va_arg(ap, long long);
+            else
+                v.i = va_arg(ap, int);
+            char tmp[256];
+            int n = fmt_one(tmp, sizeof tmp, one, nstar, star, kind, v);
+            if (n < 0)
+                return;
+            if ((size_t)n < sizeof tmp) {
+                buf_append(b, tmp, (size_t)n);
+            } else {
+                buf_reserve(b, (size_t)n);
+                fmt_one(b->s + b->len, (size_t)n + 1, one, nstar, star, kind, v);
+                b->len += (size_t)n;
+            }
+            f = end;
+        }
+        f++;
+    }
 }
 
 void emitf(Buf *b, const char *fmt, ...)
@@ -111,6 +227,10 @@ void fmt_double(char *out, size_t size, double v)
     }
     if (isinf(v)) {
         snprintf(out, size, v < 0 ? "-inf" : "inf");
+        return;
+    }
+    if (fabs(v) < 1e15 && v == (double)(long long)v) { /* the common case: an integer */
+        snprintf(out, size, "%lld", (long long)v);
         return;
     }
     char e[40];
