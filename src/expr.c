@@ -110,7 +110,7 @@ size_t sg_node_count(const SgCtx *ctx) { return ctx->count; }
 /* Grow the intern table once, up front, for about `nodes` nodes. */
 void sg_reserve(SgCtx *ctx, size_t nodes)
 {
-    while (nodes * 2 > ctx->cap && ctx->cap < ((size_t)1 << 40))
+    while (nodes * 4 > ctx->cap * 3 && ctx->cap < ((size_t)1 << 40))
         grow_table(ctx);
 }
 
@@ -143,7 +143,7 @@ Expr **sg_deriv_slot(SgCtx *ctx, const Expr *e, const Expr *var)
 /* n bytes from the arena, not cleared. */
 static void *arena_alloc(SgCtx *ctx, size_t n)
 {
-    n = (n + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
+    n = (n + sizeof(void *) - 1) / sizeof(void *) * sizeof(void *); /* nodes need no more */
     Block *b = ctx->blocks;
     if (!b || b->size - b->used < n) {
         /* blocks double from 1 MiB to 64 MiB; big ones ask for huge pages,
@@ -214,7 +214,7 @@ static int node_equal(const Expr *e, Op op, Expr **args, size_t n, double num,
                       int exact, int64_t p, int64_t q, const char *name,
                       const UserFn *fn)
 {
-    if (e->op != op || e->n != n || e->fn != fn)
+    if (e->op != op || e->n != n || (op == OP_CALL && e->fn != fn))
         return 0;
     if (op == OP_NUM) {
         if (e->exact != exact)
@@ -285,11 +285,13 @@ Expr *expr_intern(SgCtx *ctx, Op op, Expr **args, size_t n, double num,
     e->n = (uint32_t)n;
     e->hash = h;
     e->id = (uint32_t)ctx->count;
-    e->num = num;
-    e->p = p;
-    e->q = q;
-    e->fn = fn;
-    e->name = NULL;
+    if (op == OP_CALL) {
+        e->fn = fn;
+    } else if (op != OP_VAR) {
+        e->num = num;
+        e->p = p;
+        e->q = q;
+    }
     e->mark = 0;
     e->depth = 1;
     for (size_t k = 0; k < n; k++)
@@ -305,7 +307,7 @@ Expr *expr_intern(SgCtx *ctx, Op op, Expr **args, size_t n, double num,
         memcpy(e->args, args, n * sizeof(Expr *));
     ctx->table[i] = e;
     ctx->hashes[i] = h;
-    if (++ctx->count * 2 > ctx->cap)
+    if (++ctx->count * 4 > ctx->cap * 3)
         grow_table(ctx);
     return e;
 }

@@ -539,7 +539,7 @@ static int run(int argc, char **argv)
     size_t len;
     char *src = read_source(&o, &len);
     SgCtx *ctx = sg_new();
-    sg_reserve(ctx, len / 4); /* a long sum: about a node per 4 bytes, derivatives included */
+    sg_reserve(ctx, len / 3); /* a long sum: about a node per 3 bytes, derivatives included */
     Program prog;
     SgError err;
     if (!parse_program(ctx, src, len, &prog, &err)) {

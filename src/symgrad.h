@@ -79,10 +79,14 @@ struct Expr {
     uint32_t id;       /* creation order in the context, 0-based */
     uint32_t depth;    /* 1 for a leaf, else 1 + the deepest argument */
     uint32_t mark;     /* scratch for whole-graph walks (expr_free_vars) */
-    double num;        /* OP_NUM: the value */
-    int64_t p, q;      /* OP_NUM when exact: p/q in lowest terms, q > 0 */
-    const char *name;  /* OP_VAR: interned name */
-    const UserFn *fn;  /* OP_CALL: the definition called */
+    union {            /* by op: the graph's largest part is these nodes */
+        struct {
+            double num;    /* OP_NUM, OP_PI, OP_E: the value */
+            int64_t p, q;  /* OP_NUM when exact: p/q in lowest terms, q > 0 */
+        };
+        const char *name;  /* OP_VAR: interned name */
+        const UserFn *fn;  /* OP_CALL: the definition called */
+    };
     Expr *args[];      /* OP_CALL: args[0] is the value, then the actuals */
 };
 
