@@ -349,6 +349,12 @@ static Code divisor(Emitter *em, const Expr *e)
     Expr *b = e->args[0], *k = e->args[1];
     if (expr_is_int(k) && -k->p <= MAX_INT_POWER)
         return int_power(em, b, -k->p);
+    /* b^k where b^-k is already a temporary (sqrt(u) and 1/sqrt(u)): divide by it */
+    Expr *pos = !em->ctx ? NULL
+                : expr_pow(em->ctx, b, k->exact ? expr_rat(em->ctx, -k->p, k->q)
+                                                : expr_num(em->ctx, -k->num));
+    if (pos && lookup(em, pos))
+        return code(xstrdup(lookup(em, pos)), C_ATOM);
     Code cb = value(em, b);
     Code r;
     if (k->exact && k->p == -1 && k->q == 2) {
@@ -799,13 +805,19 @@ typedef struct {
     Scheme sc;
 } FileWriter;
 
-/* One function: its prototype in the header, its body in the source. */
-static void function(FileWriter *w, const char *ret, const char *sig, int from_in, Expr **outs,
-                     size_t nouts, const char *store)
+/* A function's prototype in the header, and the opening of its definition. */
+static void open_function(FileWriter *w, const char *ret, const char *sig)
 {
     const char *l = w->sc.linkage, *sp = *l ? " " : "";
     emitf(&w->proto, "%s%s%s %s;\n", l, sp, ret, sig);
     emitf(&w->defs, "%s%s%s %s\n{\n", l, sp, ret, sig);
+}
+
+/* One function: its prototype in the header, its body in the source. */
+static void function(FileWriter *w, const char *ret, const char *sig, int from_in, Expr **outs,
+                     size_t nouts, const char *store)
+{
+    open_function(w, ret, sig);
     if (from_in && !w->q->nvars)
         emitf(&w->defs, "    (void)in;\n");
     if (store && !nouts) /* nothing to store: grad of a function with no --wrt */
@@ -836,13 +848,23 @@ static void scalar_functions(FileWriter *w, Expr **first, int order)
     buf_free(&sig);
 }
 
-static void array_functions(FileWriter *w, Expr **first)
+static void array_functions(FileWriter *w, Expr **first, int order)
 {
     const Query *q = w->q;
     const char *real = w->cf->single ? "float" : "double", *name = w->cf->name;
     Buf sig = {0};
     emitf(&sig, "%s%s(const %s *in, %s *grad)", name, w->sc.grad, real, real);
-    function(w, "void", sig.s, 1, first, q->nwrt, "grad[%zu]");
+    if (q->nwrt == 1) { /* one partial: its function is the gradient, called */
+        open_function(w, "void", sig.s);
+        emitf(&w->defs, q->nvars ? "    grad[0] = " : "    (void)in;\n    grad[0] = ");
+        partial_name(&w->defs, &w->sc, name, order, q->wrt[0]->name);
+        emitf(&w->defs, "(");
+        for (size_t i = 0; i < q->nvars; i++)
+            emitf(&w->defs, "%sin[%zu]", i ? ", " : "", i);
+        emitf(&w->defs, ");\n}\n\n");
+    } else {
+        function(w, "void", sig.s, 1, first, q->nwrt, "grad[%zu]");
+    }
     if (q->hessian) {
         sig.len = 0;
         emitf(&sig, "%s%s(const %s *in, %s *hess)", name, w->sc.hess, real, real);
@@ -854,10 +876,9 @@ static void array_functions(FileWriter *w, Expr **first)
     memcpy(row + 1, first, q->nwrt * sizeof *row);
     sig.len = 0;
     emitf(&sig, "%s%s(size_t n, const %s *in, %s *out)", name, w->sc.batch, real, real);
-    const char *l = w->sc.linkage, *sp = *l ? " " : "";
-    emitf(&w->proto, "%s%svoid %s;\n", l, sp, sig.s);
-    emitf(&w->defs, "%s%svoid %s\n{\n    for (size_t i = 0; i < n; i++, in += %zu, out += %zu) {\n",
-          l, sp, sig.s, q->nvars, q->nwrt + 1);
+    open_function(w, "void", sig.s);
+    emitf(&w->defs, "    for (size_t i = 0; i < n; i++, in += %zu, out += %zu) {\n", q->nvars,
+          q->nwrt + 1);
     w->em.out = &w->defs;
     w->em.indent = 2;
     body(&w->em, q->vars, q->nvars, 1, row, q->nwrt + 1, "out[%zu]");
@@ -913,10 +934,11 @@ int emit_c_file(SgCtx *ctx, const Query *q, const CFile *cf, Buf *c, Buf *h, SgE
     for (size_t i = 0; i < q->nwrt; i++)
         first[i] = q->hessian ? deriv(ctx, q->f, q->wrt[i]) : q->derivs[i];
     scalar_functions(&w, first, order);
-    array_functions(&w, first);
+    array_functions(&w, first, order);
     Buf helper_text = {0}, docs = {0}, guard = {0};
     helpers(&helper_text, w.em.helpers, w.em.real, w.em.suffix);
-    doc(&docs, q, cf, &w.sc, first, order);
+    if (h)
+        doc(&docs, q, cf, &w.sc, first, order);
     for (const char *p = cf->h_name; *p; p++)
         buf_putc(&guard, (*p >= 'a' && *p <= 'z') ? (char)(*p - 32)
                          : ((*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')) ? *p : '_');
@@ -925,14 +947,14 @@ int emit_c_file(SgCtx *ctx, const Query *q, const CFile *cf, Buf *c, Buf *h, SgE
         guard.s[0] = '_';
     Slot slots[] = {
         {"header", cf->h_name}, {"source", cf->c_name}, {"version", SYMGRAD_VERSION},
-        {"name", cf->name}, {"guard", guard.s}, {"doc", docs.s},
+        {"name", cf->name}, {"guard", guard.s}, {"doc", docs.s ? docs.s : ""},
         {"prototypes", w.proto.s}, {"helpers", helper_text.s ? helper_text.s : ""},
         {"functions", w.defs.s}, {"real", w.em.real},
     };
     size_t n = sizeof slots / sizeof slots[0];
     while (w.defs.len > 1 && w.defs.s[w.defs.len - 1] == '\n' && w.defs.s[w.defs.len - 2] == '\n')
         w.defs.s[--w.defs.len] = 0; /* the file ends with one new line */
-    int ok = fill(h, th, slots, n, "header", err) && fill(c, tc, slots, n, "source", err);
+    int ok = (!h || fill(h, th, slots, n, "header", err)) && fill(c, tc, slots, n, "source", err);
     free(first);
     buf_free(&helper_text), buf_free(&docs), buf_free(&guard);
     buf_free(&w.proto), buf_free(&w.defs);

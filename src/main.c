@@ -439,14 +439,8 @@ static void default_name(char *out, size_t size, const char *path)
 /* --data: compile the emitted file and stream the CSV through NAME_batch. */
 static int run_data(SgCtx *ctx, const Options *o, const Query *q)
 {
-    CFile cf = {"sg", "sg.c", "sg.h", 0, NULL, NULL};
-    Buf c = {0}, h = {0};
     SgError err;
-    if (!emit_c_file(ctx, q, &cf, &c, &h, &err))
-        die("%s", err.msg);
-    Jit *jit = jit_compile(c.s, &err);
-    buf_free(&c);
-    buf_free(&h);
+    Jit *jit = query_compile(ctx, q, &err);
     if (!jit)
         die("%s", err.msg);
     FILE *in = strcmp(o->data, "-") ? fopen(o->data, "rb") : stdin;
@@ -539,7 +533,7 @@ static int run(int argc, char **argv)
     size_t len;
     char *src = read_source(&o, &len);
     SgCtx *ctx = sg_new();
-    sg_reserve(ctx, len / 3); /* a long sum: about a node per 3 bytes, derivatives included */
+    sg_reserve(ctx, len / 2); /* a long sum: up to a node per 2 bytes, derivatives included */
     Program prog;
     SgError err;
     if (!parse_program(ctx, src, len, &prog, &err)) {

@@ -1,6 +1,6 @@
 /* query.c - one request from start to numbers: the derivatives a query asks
- * for, then their values at a point, computed by JIT-compiling the emitted C
- * for the function and all derivatives together. */
+ * for, then their values at a point, computed by JIT-compiling the very C
+ * file that --emit-c writes for the query and calling its batch function. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,26 +53,60 @@ static int var_index(const Query *q, const Expr *var)
     return -1;
 }
 
-typedef void (*EvalFn)(const double *in, double *out);
+typedef void (*BatchFn)(size_t n, const double *in, double *out);
+typedef void (*HessFn)(const double *in, double *hess);
 
-/* Central difference of lower[i] along its variable, against derivs[i]. */
-static void check_all(Query *q, EvalFn fn, size_t nout)
+Jit *query_compile(SgCtx *ctx, const Query *q, SgError *err)
 {
-    double *in = xmalloc(q->nvars * sizeof *in), *out = xmalloc(nout * sizeof *out);
+    CFile cf = {"sg", "sg.c", "sg.h", 0, NULL, NULL};
+    Buf c = {0};
+    Jit *jit = emit_c_file(ctx, q, &cf, &c, NULL, err) ? jit_compile(c.s, err) : NULL;
+    buf_free(&c);
+    return jit;
+}
+
+static void *symbol(Jit *jit, const char *name, SgError *err)
+{
+    void *p = jit_symbol(jit, name);
+    if (!p)
+        sg_error_set(err, 0, 0, "the compiled code has no function %s", name);
+    return p;
+}
+
+/* Central difference of lower[i] along lower_wrt[i], against derivs[i]. The
+ * lower orders are columns of a batch row: the value (order 1), a first
+ * partial (Hessian), or the partials of the file one order down. */
+static int check_all(SgCtx *ctx, Query *q, BatchFn batch, SgError *err)
+{
+    Jit *down = NULL;
+    if (!q->hessian && q->order > 1) {
+        Query lq = *q;
+        lq.order = q->order - 1;
+        lq.derivs = q->lower;
+        if (!(down = query_compile(ctx, &lq, err)) ||
+            !(batch = (BatchFn)symbol(down, "sg_batch", err))) {
+            if (down)
+                jit_free(down);
+            return 0;
+        }
+    }
+    size_t width = 1 + q->nwrt;
+    double *in = xmalloc(q->nvars * sizeof *in), *row = xmalloc(width * sizeof *row);
     q->check_ok = xmalloc(q->nderivs * sizeof *q->check_ok);
     q->check_fd = xmalloc(q->nderivs * sizeof *q->check_fd);
     for (size_t i = 0; i < q->nderivs; i++) {
+        size_t col = q->hessian ? 1 + i / q->nwrt : q->order > 1 ? 1 + i : 0;
         int v = var_index(q, q->lower_wrt[i]);
         double fd = 0;
         if (v >= 0) {
             double x = q->at[v], h = 1e-5 * fmax(1, fabs(x)), hi, lo;
             memcpy(in, q->at, q->nvars * sizeof *in);
             in[v] = x + h;
-            fn(in, out);
-            hi = out[1 + q->nderivs + i];
+            batch(1, in, row);
+            hi = row[col];
             in[v] = x - h;
-            fn(in, out);
-            lo = out[1 + q->nderivs + i];
+            batch(1, in, row);
+            lo = row[col];
             fd = (hi - lo) / (2 * h);
         }
         double d = q->dvalues[i];
@@ -81,41 +115,34 @@ static void check_all(Query *q, EvalFn fn, size_t nout)
                          (isnan(fd) && isnan(d)) || (isinf(d) && fd == d);
     }
     free(in);
-    free(out);
+    free(row);
+    if (down)
+        jit_free(down);
+    return 1;
 }
 
 int query_evaluate(SgCtx *ctx, Query *q, int check, SgError *err)
 {
-    size_t nout = 1 + q->nderivs + (check ? q->nderivs : 0);
-    Expr **outs = xmalloc(nout * sizeof *outs);
-    outs[0] = q->want_value ? q->f : expr_int(ctx, 0); /* f only when it is shown */
-    memcpy(outs + 1, q->derivs, q->nderivs * sizeof *outs);
-    if (check)
-        memcpy(outs + 1 + q->nderivs, q->lower, q->nderivs * sizeof *outs);
-    EmitSpec spec = {"sg", q->vars, q->nvars, outs, nout, sg_node_count(ctx), ctx};
-    Buf src = {0};
-    emit_c_eval(&src, &spec);
-    Jit *jit = jit_compile(src.s, err);
-    buf_free(&src);
-    free(outs);
+    Jit *jit = query_compile(ctx, q, err);
     if (!jit)
         return 0;
-    EvalFn fn = (EvalFn)jit_symbol(jit, "sg_eval");
-    if (!fn) {
-        sg_error_set(err, 0, 0, "the compiled code has no function sg_eval");
-        jit_free(jit);
-        return 0;
+    BatchFn batch = (BatchFn)symbol(jit, "sg_batch", err);
+    HessFn hess = q->hessian ? (HessFn)symbol(jit, "sg_hess", err) : NULL;
+    int ok = batch && (hess || !q->hessian);
+    if (ok) {
+        double *row = xmalloc((1 + q->nwrt) * sizeof *row);
+        batch(1, q->at, row); /* the value, then the partials */
+        q->value = row[0];
+        q->dvalues = xmalloc(q->nderivs * sizeof *q->dvalues);
+        if (hess)
+            hess(q->at, q->dvalues);
+        else
+            memcpy(q->dvalues, row + 1, q->nderivs * sizeof *row);
+        free(row);
+        ok = !check || check_all(ctx, q, batch, err);
     }
-    double *out = xmalloc(nout * sizeof *out);
-    fn(q->at, out);
-    q->value = out[0];
-    q->dvalues = xmalloc(q->nderivs * sizeof *q->dvalues);
-    memcpy(q->dvalues, out + 1, q->nderivs * sizeof *out);
-    if (check)
-        check_all(q, fn, nout);
-    free(out);
     jit_free(jit);
-    return 1;
+    return ok;
 }
 
 void query_free(Query *q)

@@ -262,7 +262,7 @@ typedef struct {
 typedef struct Query Query;
 /* Write the source and header for q: NAME(params), NAME_d<var> per wrt
  * variable, NAME_grad, NAME_batch, and NAME_hess with a Hessian. 0 and err
- * when a template is malformed. */
+ * when a template is malformed. h may be NULL: the source only. */
 int emit_c_file(SgCtx *ctx, const Query *q, const CFile *cf, Buf *c, Buf *h, SgError *err);
 
 typedef struct Jit Jit;
@@ -302,8 +302,13 @@ struct Query {
 
 /* Differentiate q->f as q->wrt/order/hessian ask; fills derivs. */
 void query_derive(SgCtx *ctx, Query *q);
-/* Evaluate f and the derivatives at q->at through the JIT; with check also
- * compare each derivative with a central finite difference. */
+/* The C file of q, exactly as `--emit-c` writes it with --name sg (so its
+ * functions are sg, sg_d<var>, sg_grad, sg_batch, sg_hess), compiled in
+ * memory. NULL and err on failure. */
+Jit *query_compile(SgCtx *ctx, const Query *q, SgError *err);
+/* Evaluate f and the derivatives at q->at through query_compile's sg_batch
+ * (and sg_hess); with check also compare each derivative with a central
+ * finite difference of the order below. */
 int query_evaluate(SgCtx *ctx, Query *q, int check, SgError *err);
 void query_free(Query *q);
 

@@ -1034,6 +1034,47 @@ else
 fi
 end
 
+# --at runs exactly the file --format c prints (its sg_batch and sg_hess):
+# the same text compiled by the tcc command gives the same bits.
+if command -v tcc >/dev/null 2>&1; then
+    while IFS='|' read -r expr opts point nin nout hess; do
+        begin "--at is the emitted file's batch, bit for bit: $expr $opts"
+        # shellcheck disable=SC2086
+        sg "$expr" $opts --name sg --format c
+        cp "$OUT" "$TMP/exact.c"
+        # shellcheck disable=SC2086
+        sg "$expr" $opts --at "$point" --values
+        want=$(tr '\n' ' ' <"$OUT")
+        vals=$(printf '%s' "$point" | sed 's/[a-z_]*=//g')
+        {
+            printf '#include <stdio.h>\n#include <stddef.h>\n'
+            printf 'void sg_batch(size_t, const double *, double *);\n'
+            printf 'void sg_hess(const double *, double *);\n'
+            printf 'int main(void) {\n    double in[] = {%s}, out[%d], h[%d];\n' "$vals" "$nout" "$((hess * hess + 1))"
+            printf '    sg_batch(1, in, out);\n'
+            if [ "$hess" -gt 0 ]; then
+                printf '    sg_hess(in, h);\n    for (int i = 0; i < %d; i++) printf("%%.17g ", h[i]);\n' "$((hess * hess))"
+            else
+                printf '    for (int i = 1; i < %d; i++) printf("%%.17g ", out[i]);\n' "$nout"
+            fi
+            printf '    printf("\\n");\n    return 0;\n}\n'
+        } >"$TMP/exact_main.c"
+        if tcc -o "$TMP/exact" "$TMP/exact_main.c" "$TMP/exact.c" -lm 2>"$TMP/tcc.err"; then
+            got=$("$TMP/exact" | sed 's/-nan/nan/g')
+            [ "$got" = "$want" ] || fail "--at printed '$want', the file compiled by tcc '$got'"
+        else
+            fail "tcc: $(show "$(cat "$TMP/tcc.err")")"
+        fi
+        end
+    done <<'CASES'
+sin(x^2)|--wrt x|x=4|1|2|0
+exp(-x/3)*sin(x^2) + sqrt(1 + x^2)*cos(x)|--wrt x|x=0.7|1|2|0
+log(1 + exp(w*x + b)) - y*(w*x + b)|--wrt b,w|b=0.1,w=-0.3,x=6.7,y=1|4|3|0
+x^3*y - 2*x*y^2 + sigmoid(x*y)|--hessian|x=0.3,y=-1.2|2|3|2
+tanh(x)^5/(1 + x^2)|--wrt x --order 3|x=0.9|1|2|0
+CASES
+fi
+
 # ================================================================ summary
 
 echo "$PASSED passed, $FAILED failed"
