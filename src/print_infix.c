@@ -73,7 +73,7 @@ static int prec(const Expr *e)
 static void pr_power(Buf *b, const Expr *base, const Expr *k, int negate)
 {
     double v = negate ? -k->num : k->num;
-    if (k->exact && v == 1) {
+    if (v == 1) { /* x^-1.0 too: 1/x, not 1/x^1 */
         pr(b, base, P_MUL + 1);
         return;
     }

@@ -1034,6 +1034,12 @@ else
 fi
 end
 
+begin "a float exponent of -1 prints as a division (was 1/x^1)"
+sg 'y*x^-1.0' --wrt x
+expect_rc 0
+expect_out 'd/dx y/x = -y/x^2'
+end
+
 # --at runs exactly the file --format c prints (its sg_batch and sg_hess):
 # the same text compiled by the tcc command gives the same bits.
 if command -v tcc >/dev/null 2>&1; then
