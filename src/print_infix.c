@@ -1,6 +1,7 @@
 /* print_infix.c - the graph as a person writes it: a - b rather than
  * a + (-1)*b, x/(2*y) rather than x*y^-1/2, sqrt(x), and the fewest
  * parentheses that keep the meaning under the language's precedence. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,7 +117,9 @@ static void pr_product(Buf *b, const Expr *e, int absval)
     if (c && c->num < 0 && !absval)
         emitf(b, "-");
     int wrote = 0;
-    if (c && (!c->exact || (c->p != 1 && c->p != -1) || !nnum)) {
+    /* a coefficient of 1 or -1 (or 1/q), exact or not, is only its sign */
+    int unit = c && (c->exact ? c->p == 1 || c->p == -1 : fabs(c->num) == 1);
+    if (c && (!unit || !nnum)) {
         if (c->exact)
             emitf(b, "%lld", (long long)(c->p < 0 ? -c->p : c->p));
         else
