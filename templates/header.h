@@ -6,5 +6,13 @@
 
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 {{prototypes}}
+#ifdef __cplusplus
+}
+#endif
+
 #endif

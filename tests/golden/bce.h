@@ -13,10 +13,18 @@
 
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 double bce(double b, double w, double x, double y);
 double bce_dw(double b, double w, double x, double y);
 double bce_db(double b, double w, double x, double y);
 void bce_grad(const double *in, double *grad);
 void bce_batch(size_t n, const double *in, double *out);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

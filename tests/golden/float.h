@@ -13,10 +13,18 @@
 
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 float logit(float b, float w, float x);
 float logit_dw(float b, float w, float x);
 float logit_db(float b, float w, float x);
 void logit_grad(const float *in, float *grad);
 void logit_batch(size_t n, const float *in, float *out);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -13,10 +13,18 @@
 
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 double piecewise(double x, double y);
 double piecewise_dx(double x, double y);
 double piecewise_dy(double x, double y);
 void piecewise_grad(const double *in, double *grad);
 void piecewise_batch(size_t n, const double *in, double *out);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

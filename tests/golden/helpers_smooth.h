@@ -13,10 +13,18 @@
 
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 double smooth(double x, double y);
 double smooth_dx(double x, double y);
 double smooth_dy(double x, double y);
 void smooth_grad(const double *in, double *grad);
 void smooth_batch(size_t n, const double *in, double *out);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

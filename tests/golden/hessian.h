@@ -15,6 +15,10 @@
 
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 double energy(double x, double y, double z);
 double energy_dx(double x, double y, double z);
 double energy_dy(double x, double y, double z);
@@ -22,5 +26,9 @@ double energy_dz(double x, double y, double z);
 void energy_grad(const double *in, double *grad);
 void energy_hess(const double *in, double *hess);
 void energy_batch(size_t n, const double *in, double *out);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

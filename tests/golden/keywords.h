@@ -16,6 +16,10 @@
 
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 double kw(double double_, double in_, double int_, double n_, double t1_);
 double kw_ddouble(double double_, double in_, double int_, double n_, double t1_);
 double kw_din(double double_, double in_, double int_, double n_, double t1_);
@@ -24,5 +28,9 @@ double kw_dn(double double_, double in_, double int_, double n_, double t1_);
 double kw_dt1(double double_, double in_, double int_, double n_, double t1_);
 void kw_grad(const double *in, double *grad);
 void kw_batch(size_t n, const double *in, double *out);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

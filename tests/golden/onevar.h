@@ -12,9 +12,17 @@
 
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 double onevar(double x);
 double onevar_dx(double x);
 void onevar_grad(const double *in, double *grad);
 void onevar_batch(size_t n, const double *in, double *out);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -13,10 +13,18 @@
 
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 double curv(double x, double y);
 double curv_d2x(double x, double y);
 double curv_d2y(double x, double y);
 void curv_grad(const double *in, double *grad);
 void curv_batch(size_t n, const double *in, double *out);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -13,10 +13,18 @@
 
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 double poly(double x, double y);
 double poly_dx(double x, double y);
 double poly_dy(double x, double y);
 void poly_grad(const double *in, double *grad);
 void poly_batch(size_t n, const double *in, double *out);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -13,10 +13,18 @@
 
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 double rational(double x, double y);
 double rational_dx(double x, double y);
 double rational_dy(double x, double y);
 void rational_grad(const double *in, double *grad);
 void rational_batch(size_t n, const double *in, double *out);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

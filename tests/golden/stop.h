@@ -13,10 +13,18 @@
 
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 double stopgrad(double x, double y);
 double stopgrad_dx(double x, double y);
 double stopgrad_dy(double x, double y);
 void stopgrad_grad(const double *in, double *grad);
 void stopgrad_batch(size_t n, const double *in, double *out);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

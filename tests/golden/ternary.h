@@ -13,10 +13,18 @@
 
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 double branch(double x, double y);
 double branch_dx(double x, double y);
 double branch_dy(double x, double y);
 void branch_grad(const double *in, double *grad);
 void branch_batch(size_t n, const double *in, double *out);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

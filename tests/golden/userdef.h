@@ -13,10 +13,18 @@
 
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 double userdef(double x, double y);
 double userdef_dx(double x, double y);
 double userdef_dy(double x, double y);
 void userdef_grad(const double *in, double *grad);
 void userdef_batch(size_t n, const double *in, double *out);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
