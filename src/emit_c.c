@@ -919,6 +919,12 @@ static void doc(Buf *b, const Query *q, const CFile *cf, const Scheme *sc, Expr 
 
 int emit_c_file(SgCtx *ctx, const Query *q, const CFile *cf, Buf *c, Buf *h, SgError *err)
 {
+    Query only_f;
+    if (q->order == 0 && !q->hessian) { /* --order 0: the function, no partials */
+        only_f = *q;
+        only_f.nwrt = 0;
+        q = &only_f;
+    }
     FileWriter w = {.q = q, .cf = cf,
                     .sc = {.partial = "_d", .grad = "_grad", .batch = "_batch", .hess = "_hess"}};
     w.em.ctx = ctx;

@@ -136,6 +136,9 @@ int query_evaluate(SgCtx *ctx, Query *q, int check, SgError *err)
         q->dvalues = xmalloc(q->nderivs * sizeof *q->dvalues);
         if (hess)
             hess(q->at, q->dvalues);
+        else if (q->order == 0) /* each "derivative" is f itself; the file has no partials */
+            for (size_t i = 0; i < q->nderivs; i++)
+                q->dvalues[i] = row[0];
         else
             memcpy(q->dvalues, row + 1, q->nderivs * sizeof *row);
         free(row);

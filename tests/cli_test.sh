@@ -1054,6 +1054,14 @@ if command -v g++ >/dev/null 2>&1; then
     end
 fi
 
+begin "--order 0 --format c: the function and its batch, no f_d0x partials"
+sg 'x^2*y' --order 0 --format c
+expect_rc 0
+grep -q '_d0' "$OUT" && fail "a zeroth-order partial was emitted"
+grep -q '^double f(double x, double y)$' "$OUT" || fail "no f(x, y)"
+grep -q 'out += 1)' "$OUT" || fail "batch rows are not the value alone"
+end
+
 # --at runs exactly the file --format c prints (its sg_batch and sg_hess):
 # the same text compiled by the tcc command gives the same bits.
 if command -v tcc >/dev/null 2>&1; then
