@@ -1062,6 +1062,26 @@ grep -q '^double f(double x, double y)$' "$OUT" || fail "no f(x, y)"
 grep -q 'out += 1)' "$OUT" || fail "batch rows are not the value alone"
 end
 
+# --check: no false alarm where the value is large or the point far out
+# (regressions: both said DISAGREES), and a slightly wrong grad is caught.
+while IFS='|' read -r expr point; do
+    begin "--check agrees: $expr at $point"
+    sg "$expr" --wrt x --at "$point" --check
+    expect_rc 0
+    expect_out_has 'agrees'
+    end
+done <<'CASES'
+1e12 + x^2|3
+sin(x)|1e8
+x^3|1e6
+exp(x)*1e-9|-3
+CASES
+begin "--check catches a grad off by 5e-5 (exit 1)"
+sg 'def f(u) = u^2 grad 2.0001*u; f(x)' --wrt x --at 3 --check
+expect_rc 1
+expect_out_has 'DISAGREES'
+end
+
 # --at runs exactly the file --format c prints (its sg_batch and sg_hess):
 # the same text compiled by the tcc command gives the same bits.
 if command -v tcc >/dev/null 2>&1; then
