@@ -616,7 +616,8 @@ int parse_program(SgCtx *ctx, const char *src, size_t len, Program *prog, SgErro
                      describe(&ps.tok, buf, sizeof buf));
                 break;
             }
-            advance(&ps);
+            if (!advance(&ps)) /* a lexical error after ; or a new line */
+                break;
         }
     }
     map_free(&ps.bindings);

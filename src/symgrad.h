@@ -296,6 +296,9 @@ struct Query {
 
 /* Differentiate q->f as q->wrt/order/hessian ask; fills derivs. */
 void query_derive(SgCtx *ctx, Query *q);
+/* A custom grad may name a variable f does not use: make q->vars (malloc'd)
+ * the free variables of f and of every derivative, before a point is read. */
+void query_widen_vars(Query *q);
 /* Evaluate f and the derivatives at q->at through the JIT; with check also
  * compare each derivative with a central finite difference. */
 int query_evaluate(SgCtx *ctx, Query *q, int check, SgError *err);
