@@ -41,6 +41,9 @@ STDIN=/dev/null     # what the next run reads on standard input
 LIMIT=10            # seconds before a run counts as a hang
 
 if command -v timeout >/dev/null 2>&1; then HAVE_TIMEOUT=1; else HAVE_TIMEOUT=0; fi
+WRAP=${SYMGRAD_WRAPPER:-}  # a command every run goes through (valgrind)
+SLOW=1                     # ... and how much longer runs may take then
+[ -n "$WRAP" ] && SLOW=10
 
 # ---------------------------------------------------------------- helpers
 
@@ -67,11 +70,13 @@ end() {
 # run the binary with the given arguments; sets RC, fills $OUT and $ERR.
 # The subshell (not exec'd, hence the explicit exit) reaps the binary, so the
 # shell's "Segmentation fault" notice goes to /dev/null; RC still shows it.
+# With SYMGRAD_WRAPPER (e.g. tools/valgrind_cli.sh's valgrind command) every
+# run goes through it, with ten times the time limit.
 sg() {
     if [ "$HAVE_TIMEOUT" = 1 ]; then
-        ( timeout -k 2 "$LIMIT" "$SG" "$@" <"$STDIN" >"$OUT" 2>"$ERR"; exit $? ) 2>/dev/null
+        ( timeout -k 2 "$((LIMIT * SLOW))" $WRAP "$SG" "$@" <"$STDIN" >"$OUT" 2>"$ERR"; exit $? ) 2>/dev/null
     else
-        ( "$SG" "$@" <"$STDIN" >"$OUT" 2>"$ERR"; exit $? ) 2>/dev/null
+        ( $WRAP "$SG" "$@" <"$STDIN" >"$OUT" 2>"$ERR"; exit $? ) 2>/dev/null
     fi
     RC=$?
 }
@@ -1010,7 +1015,9 @@ expect_out "value
 9"
 end
 
-if command -v valgrind >/dev/null 2>&1; then
+# (not for a binary built with AddressSanitizer, which valgrind cannot run,
+# nor when every run is under valgrind already)
+if command -v valgrind >/dev/null 2>&1 && [ -z "$WRAP" ] && ! grep -q __asan_init "$SG"; then
     begin "no leak on a parse error (valgrind)"
     LIMIT=60
     sg_vg() { valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect \
@@ -1033,6 +1040,18 @@ else
     fail "gcc: $(show "$(cat "$TMP/si.err")")"
 fi
 end
+
+# Found by the fuzzer (tests/fuzz/regressions): a lexical error just after
+# a statement separator or an operator left the parser looping on the token
+# it had.
+for src in 'x;#\xff' '-#\xff' '# ok\n# a comment\xff after a new line\n' 'x*#\xff' 'sin(x) + #\xff'; do
+    begin "bad byte in a comment after a separator or operator: $src"
+    printf -- "$src" >"$TMP/bad_byte.sym"
+    sg -f "$TMP/bad_byte.sym"
+    expect_rc 2
+    expect_err_has "byte 0xff is not text"
+    end
+done
 
 # ================================================================ summary
 
