@@ -1053,6 +1053,24 @@ for src in 'x;#\xff' '-#\xff' '# ok\n# a comment\xff after a new line\n' 'x*#\xf
     end
 done
 
+# Found by the fuzzer: a custom grad that names a free variable the function
+# does not use; the first derivative is what --check differentiates for the
+# second and what the Hessian's file computes as its gradient.
+begin "custom grad naming a free variable: --order 2 --check"
+sg 'def k(u) = u grad y; k(x)' --order 2 --check --at x=1,y=2 --values
+expect_rc 0
+expect_nums 0
+expect_no_err
+end
+
+begin "custom grad naming a free variable: --hessian --format c compiles"
+sg 'def k(u) = u grad y; k(x)' --hessian --format c --name kh
+expect_rc 0
+cp "$OUT" "$TMP/kh.c"
+gcc -std=c99 -Wall -Wextra -pedantic -Werror -c "$TMP/kh.c" -o "$TMP/kh.o" 2>"$TMP/kh.err" ||
+    fail "gcc: $(show "$(cat "$TMP/kh.err")")"
+end
+
 # ================================================================ summary
 
 echo "$PASSED passed, $FAILED failed"

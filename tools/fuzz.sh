@@ -41,16 +41,18 @@ done
 log=$scratch/fuzz.log
 echo "fuzz: ${seconds}s, corpus $corpus, crashes to $crashes/, log $log"
 set +e
+start=$(date +%s)
 nice -n 10 "$build/tests/fuzz_pipeline" -max_total_time="$seconds" \
     -max_len="${FUZZ_MAX_LEN:-4096}" -timeout="${FUZZ_TIMEOUT:-30}" \
     -rss_limit_mb=4096 -print_final_stats=1 -artifact_prefix="$crashes/" \
     "$@" "$corpus" >"$log" 2>&1
 rc=$?
+elapsed=$(($(date +%s) - start))
 set -e
 
 grep -E '^(==[0-9]+==|SUMMARY|fuzz_pipeline:|artifact_prefix|Test unit written)' "$log" | head -40 || true
 execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-echo "fuzz: ${execs:-?} executions in ${seconds}s, corpus $(ls "$corpus" | wc -l) inputs, exit $rc"
+echo "fuzz: ${execs:-?} executions in ${elapsed}s, corpus $(ls "$corpus" | wc -l) inputs, exit $rc"
 if [ "$rc" -ne 0 ] || [ -n "$(ls -A "$crashes")" ]; then
     echo "fuzz: FAILED; the input is in $crashes/ (log: $log)" >&2
     tail -60 "$log" >&2
