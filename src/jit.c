@@ -31,14 +31,16 @@ static void on_error(void *opaque, const char *msg)
         emitf(b, "%s%s", b->len ? "; " : "", msg);
 }
 
-/* The libm functions emitted code may call. */
+/* The libm functions emitted code may call, in double and (--real float,
+ * name + "f") in float. */
 static const struct {
     const char *name;
-    const void *fn;
+    const void *fn, *fn_f;
     int arity;
 } libm[] = {
-#define M1(f) {#f, (const void *)(double (*)(double))f, 1}
-#define M2(f) {#f, (const void *)(double (*)(double, double))f, 2}
+#define M1(g) {#g, (const void *)(double (*)(double))g, (const void *)(float (*)(float))g##f, 1}
+#define M2(g) {#g, (const void *)(double (*)(double, double))g, \
+               (const void *)(float (*)(float, float))g##f, 2}
     M1(fabs), M1(acos), M1(acosh), M1(asin), M1(asinh), M1(atan), M1(atanh),
     M1(cbrt), M1(ceil), M1(cos), M1(cosh), M1(erf), M1(erfc), M1(exp), M1(expm1),
     M1(floor), M1(log), M1(log10), M1(log1p), M1(log2), M1(sin), M1(sinh),
@@ -49,9 +51,13 @@ static const struct {
 
 static void math_prelude(Buf *b)
 {
-    for (size_t i = 0; i < sizeof libm / sizeof libm[0]; i++)
-        emitf(b, libm[i].arity == 1 ? "double %s(double);\n" : "double %s(double, double);\n",
-              libm[i].name);
+    for (size_t i = 0; i < sizeof libm / sizeof libm[0]; i++) {
+        const char *n = libm[i].name;
+        if (libm[i].arity == 1)
+            emitf(b, "double %s(double);\nfloat %sf(float);\n", n, n);
+        else
+            emitf(b, "double %s(double, double);\nfloat %sf(float, float);\n", n, n);
+    }
     emitf(b, "#line 1\n");
 }
 
@@ -68,8 +74,12 @@ Jit *jit_compile(const char *src, SgError *err)
     tcc_set_options(s, "-nostdlib");
     tcc_set_output_type(s, TCC_OUTPUT_MEMORY);
     tcc_define_symbol(s, "_MATH_H", "1");
-    for (size_t i = 0; i < sizeof libm / sizeof libm[0]; i++)
+    for (size_t i = 0; i < sizeof libm / sizeof libm[0]; i++) {
+        char fname[16];
+        snprintf(fname, sizeof fname, "%sf", libm[i].name);
         tcc_add_symbol(s, libm[i].name, libm[i].fn);
+        tcc_add_symbol(s, fname, libm[i].fn_f);
+    }
     math_prelude(&code);
     emitf(&code, "%s", src);
     int ok = tcc_compile_string(s, code.s) >= 0 && tcc_relocate(s, TCC_RELOCATE_AUTO) >= 0;

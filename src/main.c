@@ -507,25 +507,6 @@ static void write_c(SgCtx *ctx, const Options *o, const Query *q)
     free(h_path);
 }
 
-/* A custom grad may name a variable the function's value does not use:
- * the variables are those of the function and of every derivative. Only
- * needs a point, so --at is read again for the new ones. */
-static void widen_vars(Query *q)
-{
-    Expr **roots = malloc((q->nderivs + 1) * sizeof *roots), **vars;
-    roots[0] = q->f;
-    memcpy(roots + 1, q->derivs, q->nderivs * sizeof *roots);
-    size_t n = expr_free_vars(roots, q->nderivs + 1, &vars);
-    free(roots);
-    if (n == q->nvars) {
-        free(vars);
-        return;
-    }
-    free(q->vars);
-    q->vars = vars;
-    q->nvars = n;
-}
-
 static int run(int argc, char **argv)
 {
     Options o;
@@ -557,7 +538,7 @@ static int run(int argc, char **argv)
     if (o.data && q.order == 0) /* the value column only */
         q.nwrt = 0;
     query_derive(ctx, &q);
-    widen_vars(&q);
+    query_widen_vars(&q);
     if (o.at)
         resolve_at(&o, &q);
     else if (!q.nvars) /* a constant has its value without a point */

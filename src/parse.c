@@ -58,15 +58,15 @@ static int fail(Parser *ps, const Token *at, const char *fmt, ...)
     return 0;
 }
 
+/* The next token; once the parse has failed, T_EOF, which ends every loop
+ * over tokens. */
 static int advance(Parser *ps)
 {
-    if (ps->failed)
-        return 0;
-    if (!lex_next(&ps->lx, &ps->tok, ps->err)) {
-        ps->failed = 1;
-        return 0;
-    }
-    return 1;
+    if (!ps->failed && lex_next(&ps->lx, &ps->tok, ps->err))
+        return 1;
+    ps->failed = 1;
+    ps->tok.kind = T_EOF;
+    return 0;
 }
 
 /* The token after the current one, without consuming anything. */

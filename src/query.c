@@ -45,6 +45,26 @@ void query_derive(SgCtx *ctx, Query *q)
     }
 }
 
+/* A custom grad may name a variable the function's value does not use:
+ * the variables are those of the function and of every derivative, the
+ * lower ones that --check and the Hessian's gradient compute included. */
+void query_widen_vars(Query *q)
+{
+    Expr **roots = malloc((2 * q->nderivs + 1) * sizeof *roots), **vars;
+    roots[0] = q->f;
+    memcpy(roots + 1, q->derivs, q->nderivs * sizeof *roots);
+    memcpy(roots + 1 + q->nderivs, q->lower, q->nderivs * sizeof *roots);
+    size_t n = expr_free_vars(roots, 2 * q->nderivs + 1, &vars);
+    free(roots);
+    if (n == q->nvars) {
+        free(vars);
+        return;
+    }
+    free(q->vars);
+    q->vars = vars;
+    q->nvars = n;
+}
+
 /* The index of var among q->vars, or -1. */
 static int var_index(const Query *q, const Expr *var)
 {

@@ -302,6 +302,9 @@ struct Query {
 
 /* Differentiate q->f as q->wrt/order/hessian ask; fills derivs. */
 void query_derive(SgCtx *ctx, Query *q);
+/* A custom grad may name a variable f does not use: make q->vars (malloc'd)
+ * the free variables of f and of every derivative, before a point is read. */
+void query_widen_vars(Query *q);
 /* The C file of q, exactly as `--emit-c` writes it with --name sg (so its
  * functions are sg, sg_d<var>, sg_grad, sg_batch, sg_hess), compiled in
  * memory. NULL and err on failure. */

@@ -41,6 +41,9 @@ STDIN=/dev/null     # what the next run reads on standard input
 LIMIT=10            # seconds before a run counts as a hang
 
 if command -v timeout >/dev/null 2>&1; then HAVE_TIMEOUT=1; else HAVE_TIMEOUT=0; fi
+WRAP=${SYMGRAD_WRAPPER:-}  # a command every run goes through (valgrind)
+SLOW=1                     # ... and how much longer runs may take then
+[ -n "$WRAP" ] && SLOW=10
 
 # ---------------------------------------------------------------- helpers
 
@@ -67,11 +70,13 @@ end() {
 # run the binary with the given arguments; sets RC, fills $OUT and $ERR.
 # The subshell (not exec'd, hence the explicit exit) reaps the binary, so the
 # shell's "Segmentation fault" notice goes to /dev/null; RC still shows it.
+# With SYMGRAD_WRAPPER (e.g. tools/valgrind_cli.sh's valgrind command) every
+# run goes through it, with ten times the time limit.
 sg() {
     if [ "$HAVE_TIMEOUT" = 1 ]; then
-        ( timeout -k 2 "$LIMIT" "$SG" "$@" <"$STDIN" >"$OUT" 2>"$ERR"; exit $? ) 2>/dev/null
+        ( timeout -k 2 "$((LIMIT * SLOW))" $WRAP "$SG" "$@" <"$STDIN" >"$OUT" 2>"$ERR"; exit $? ) 2>/dev/null
     else
-        ( "$SG" "$@" <"$STDIN" >"$OUT" 2>"$ERR"; exit $? ) 2>/dev/null
+        ( $WRAP "$SG" "$@" <"$STDIN" >"$OUT" 2>"$ERR"; exit $? ) 2>/dev/null
     fi
     RC=$?
 }
@@ -1010,7 +1015,9 @@ expect_out "value
 9"
 end
 
-if command -v valgrind >/dev/null 2>&1; then
+# (not for a binary built with AddressSanitizer, which valgrind cannot run,
+# nor when every run is under valgrind already)
+if command -v valgrind >/dev/null 2>&1 && [ -z "$WRAP" ] && ! grep -q __asan_init "$SG"; then
     begin "no leak on a parse error (valgrind)"
     LIMIT=60
     sg_vg() { valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect \
@@ -1122,6 +1129,36 @@ x^3*y - 2*x*y^2 + sigmoid(x*y)|--hessian|x=0.3,y=-1.2|2|3|2
 tanh(x)^5/(1 + x^2)|--wrt x --order 3|x=0.9|1|2|0
 CASES
 fi
+
+# Found by the fuzzer (tests/fuzz/regressions): a lexical error just after
+# a statement separator or an operator left the parser looping on the token
+# it had.
+for src in 'x;#\xff' '-#\xff' '# ok\n# a comment\xff after a new line\n' 'x*#\xff' 'sin(x) + #\xff'; do
+    begin "bad byte in a comment after a separator or operator: $src"
+    printf -- "$src" >"$TMP/bad_byte.sym"
+    sg -f "$TMP/bad_byte.sym"
+    expect_rc 2
+    expect_err_has "byte 0xff is not text"
+    end
+done
+
+# Found by the fuzzer: a custom grad that names a free variable the function
+# does not use; the first derivative is what --check differentiates for the
+# second and what the Hessian's file computes as its gradient.
+begin "custom grad naming a free variable: --order 2 --check"
+sg 'def k(u) = u grad y; k(x)' --order 2 --check --at x=1,y=2 --values
+expect_rc 0
+expect_nums 0
+expect_no_err
+end
+
+begin "custom grad naming a free variable: --hessian --format c compiles"
+sg 'def k(u) = u grad y; k(x)' --hessian --format c --name kh
+expect_rc 0
+cp "$OUT" "$TMP/kh.c"
+gcc -std=c99 -Wall -Wextra -pedantic -Werror -c "$TMP/kh.c" -o "$TMP/kh.o" 2>"$TMP/kh.err" ||
+    fail "gcc: $(show "$(cat "$TMP/kh.err")")"
+end
 
 # ================================================================ summary
 
