@@ -36,6 +36,9 @@ static const char usage[] =
     "  --check         compare every derivative at --at with a finite difference;\n"
     "                  exit 1 when one disagrees\n"
     "  -f FILE         read the expression or program from FILE\n"
+    "  --max-depth N   refuse input nested deeper than N levels (default 10000)\n"
+    "  --max-nodes N   stop when the graph passes N nodes (default 5000000; 0 = no limit)\n"
+    "  --max-memory M  stop when the graph passes M MiB (default 2048; 0 = no limit)\n"
     "  -h, --help      show this help\n"
     "  --version       show the version\n"
     "  --              end of options: symgrad --wrt x -- '-x^2'\n"
@@ -62,6 +65,7 @@ typedef struct {
     int values_need_at; /* --values without --at: fine only for a constant */
     int order_given;
     Format format;
+    SgLimits limits;    /* --max-depth, --max-nodes, --max-memory */
 } Options;
 
 static _Noreturn void die(const char *fmt, ...)
@@ -153,6 +157,17 @@ static int parse_int(const char *s, int *out)
     return 1;
 }
 
+/* A whole number from 0 to max for option name, or die. */
+static size_t parse_size(const char *s, size_t max, const char *name)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s || *end || s[0] == '-' || s[0] == '+' || v > max)
+        die("%s takes a whole number from 0 to %zu, not '%s'", name, max, s);
+    return (size_t)v;
+}
+
 static const char *option_value(int argc, char **argv, int *i, const char *name)
 {
     const char *eq = strchr(argv[*i], '=');
@@ -179,11 +194,18 @@ static void set_expr(Options *o, const char *arg)
 
 static int valid_name(const char *s, size_t n);
 
+/* The deepest --max-depth allowed, and the stack each level may need: the
+ * graph may be 4 levels deep per level of input, each walked by recursive
+ * passes (ASan's frames are the largest). */
+#define MAX_DEPTH_ALLOWED 1000000
+#define STACK_PER_LEVEL ((size_t)64 << 10)
+
 static void parse_options(int argc, char **argv, Options *o)
 {
     static const char *later[] = {"--steps", NULL};
     memset(o, 0, sizeof *o);
     o->order = 1;
+    o->limits = (SgLimits){SG_DEFAULT_MAX_DEPTH, SG_DEFAULT_MAX_NODES, SG_DEFAULT_MAX_BYTES};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--")) {
@@ -205,6 +227,18 @@ static void parse_options(int argc, char **argv, Options *o)
             if (!parse_int(v, &o->order))
                 die("--order takes a whole number from 0 to 1000, not '%s'", v);
             o->order_given = 1;
+        } else if (is_opt(a, "--max-depth")) {
+            const char *v = option_value(argc, argv, &i, "--max-depth");
+            o->limits.max_depth = (int)parse_size(v, MAX_DEPTH_ALLOWED, "--max-depth");
+            if (!o->limits.max_depth)
+                die("--max-depth takes a whole number from 1 to %d, not '%s'",
+                    MAX_DEPTH_ALLOWED, v);
+        } else if (is_opt(a, "--max-nodes")) {
+            o->limits.max_nodes = parse_size(option_value(argc, argv, &i, "--max-nodes"),
+                                             UINT32_MAX - 1, "--max-nodes");
+        } else if (is_opt(a, "--max-memory")) {
+            o->limits.max_bytes = parse_size(option_value(argc, argv, &i, "--max-memory"),
+                                             (size_t)1 << 24, "--max-memory") << 20;
         } else if (is_opt(a, "--format")) {
             const char *v = option_value(argc, argv, &i, "--format");
             if (!strcmp(v, "infix"))
@@ -532,13 +566,29 @@ static void widen_vars(Query *q)
     q->nvars = n;
 }
 
-static int run(int argc, char **argv)
+/* A limit passed while the graph grew: say which and how to raise it. */
+static _Noreturn void limit_reached(SgLimitKind kind, size_t limit)
 {
-    Options o;
-    parse_options(argc, argv, &o);
+    switch (kind) {
+    case SG_LIMIT_DEPTH:
+        die("the result is nested deeper than %zu levels (the limit is 4 x --max-depth; "
+            "raise it with --max-depth N)", limit);
+    case SG_LIMIT_NODES:
+        die("the expression graph grew past %zu nodes (the limit; raise it with "
+            "--max-nodes N, 0 for none)", limit);
+    default:
+        die("the expression graph grew past %zu MiB (the limit; raise it with "
+            "--max-memory MIB, 0 for none)", limit >> 20);
+    }
+}
+
+static int run(const Options *op)
+{
+    Options o = *op;
     size_t len;
     char *src = read_source(&o, &len);
     SgCtx *ctx = sg_new();
+    sg_set_limits(ctx, &o.limits, limit_reached);
     Program prog;
     SgError err;
     if (!parse_program(ctx, src, len, &prog, &err)) {
@@ -603,30 +653,39 @@ static int run(int argc, char **argv)
 }
 
 typedef struct {
-    int argc;
-    char **argv;
+    const Options *o;
     int status;
 } Job;
 
 static void *run_job(void *p)
 {
     Job *job = p;
-    job->status = run(job->argc, job->argv);
+    job->status = run(job->o);
     return NULL;
 }
 
-/* The pipeline recurses on the nesting of the user's expression (bounded by
- * the parser's depth limit); it runs on a thread with a stack big enough for
- * that bound. Untouched stack pages cost nothing. */
+/* The pipeline recurses on the nesting of the user's expression, which the
+ * graph's depth limit (4 x --max-depth) bounds; it runs on a thread with a
+ * stack big enough for that bound. Untouched stack pages cost nothing. */
 int main(int argc, char **argv)
 {
-    Job job = {argc, argv, 2};
+    Options o;
+    parse_options(argc, argv, &o);
+    Job job = {&o, 2};
     mallopt(M_ARENA_MAX, 1); /* one thread works at a time: no second malloc heap */
+    /* keep freed memory: the simplifier's large temporaries would otherwise
+     * go back to the kernel and fault in again, many times over */
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    size_t stack = (size_t)o.limits.max_depth * STACK_PER_LEVEL;
+    if (stack < (size_t)1 << 30)
+        stack = (size_t)1 << 30;
     pthread_attr_t attr;
     pthread_t t;
-    if (pthread_attr_init(&attr) || pthread_attr_setstacksize(&attr, (size_t)1 << 30) ||
+    if (pthread_attr_init(&attr) || pthread_attr_setstacksize(&attr, stack) ||
         pthread_create(&t, &attr, run_job, &job))
-        return run(argc, argv);
+        die("cannot start a worker thread with a %zu MiB stack (lower --max-depth)",
+            stack >> 20);
     pthread_join(t, NULL);
     return job.status;
 }
