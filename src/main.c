@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "symgrad.h"
@@ -194,6 +195,12 @@ static void set_expr(Options *o, const char *arg)
 
 static int valid_name(const char *s, size_t n);
 
+static int is_dir(const char *path)
+{
+    struct stat st;
+    return !stat(path, &st) && S_ISDIR(st.st_mode);
+}
+
 /* The deepest --max-depth allowed, and the stack each level may need: the
  * graph may be 4 levels deep per level of input, each walked by recursive
  * passes (ASan's frames are the largest). */
@@ -257,6 +264,8 @@ static void parse_options(int argc, char **argv, Options *o)
             o->emit_c = option_value(argc, argv, &i, "--emit-c");
             if (!*o->emit_c)
                 die("--emit-c needs a file name");
+            if (o->emit_c[strlen(o->emit_c) - 1] == '/' || is_dir(o->emit_c))
+                die("--emit-c: '%s' is a directory; give a file name such as f.c", o->emit_c);
         } else if (is_opt(a, "--name")) {
             o->name = option_value(argc, argv, &i, "--name");
             if (!valid_name(o->name, strlen(o->name)))
@@ -353,6 +362,49 @@ static void resolve_wrt(SgCtx *ctx, const Options *o, Query *q)
     }
 }
 
+/* A vector or matrix value [1,2] or [[1,2],[3,4]] at p (for what): dies
+ * saying what is malformed, or, when it is well formed, that vectors are
+ * not supported yet. */
+static _Noreturn void vector_value(const char *p, const char *what)
+{
+    const char *v = p;
+    int depth = 0;
+    while (*p) {
+        if (*p == '[') {
+            depth++, p++;
+            if (*p == ']')
+                die("--at: %s: '[]' has no elements", what);
+            continue;
+        }
+        size_t n = strcspn(p, ",[]");
+        if (n == 0 && *p != '[')
+            die("--at: %s: an empty element in '%s'", what, v);
+        if (n) {
+            char buf[64], *end;
+            snprintf(buf, sizeof buf, "%.*s", (int)(n < 63 ? n : 63), p);
+            strtod(buf, &end);
+            if (end == buf || *end || n >= 63)
+                die("--at: %s: '%.*s' is not a number (in '%s')", what, (int)n, p, v);
+            p += n;
+        }
+        while (*p == ']' && depth > 0)
+            depth--, p++;
+        if (!depth)
+            break;
+        if (*p != ',')
+            die("--at: %s: '%s' has no closing ']'", what, v);
+        p++;
+        if (*p == ',' || *p == ']' || !*p)
+            die("--at: %s: %s in '%s'", what, *p ? "an empty element" : "no closing ']'", v);
+    }
+    if (depth)
+        die("--at: %s: '%s' has no closing ']'", what, v);
+    if (*p && *p != ',')
+        die("--at: %s: '%c' after the closing ']' in '%s'", what, *p, v);
+    die("--at: %s: vector values are not supported yet; give each variable one number",
+        what);
+}
+
 static double parse_number(const char *s, size_t n, const char *what)
 {
     char buf[64];
@@ -360,8 +412,6 @@ static double parse_number(const char *s, size_t n, const char *what)
         die("--at: %s needs a number", what);
     memcpy(buf, s, n);
     buf[n] = 0;
-    if (buf[0] == '[')
-        die("--at: %s: vector values are not supported in this version", what);
     char *end;
     errno = 0;
     double v = strtod(buf, &end);
@@ -383,6 +433,8 @@ static void resolve_at(const Options *o, Query *q)
         if (q->nvars != 1)
             die("--at: a bare number needs exactly one variable; the expression has %zu "
                 "(write --at name=value,...)", q->nvars);
+        if (*p == '[')
+            vector_value(p, q->vars[0]->name);
         q->at[0] = parse_number(p, strlen(p), q->vars[0]->name);
         free(seen);
         return;
@@ -401,6 +453,8 @@ static void resolve_at(const Options *o, Query *q)
             k++;
         char name[128];
         snprintf(name, sizeof name, "%.*s", (int)(nn < 100 ? nn : 100), p);
+        if (eq[1] == '[')
+            vector_value(eq + 1, name);
         double v = parse_number(eq + 1, (size_t)(p + n - eq - 1), name);
         if (k == q->nvars) {
             int is_wrt = 0;
@@ -425,19 +479,26 @@ static void resolve_at(const Options *o, Query *q)
     free(seen);
 }
 
-/* Write text to path through a temporary beside it; returns the temporary's
- * name (to rename into place once every file is written) or dies. */
-static char *write_temp(const char *path, const Buf *text)
+/* Write text to path through a temporary beside it, with the permissions a
+ * new file gets; returns the temporary's name (to rename into place once
+ * every file is written) or dies, removing itself and other (a temporary
+ * written before, or NULL). */
+static char *write_temp(const char *path, const Buf *text, const char *other)
 {
     size_t n = strlen(path);
     char *tmp = malloc(n + 16);
     snprintf(tmp, n + 16, "%s.tmp.XXXXXX", path);
     int fd = mkstemp(tmp);
-    FILE *f = fd < 0 ? NULL : fdopen(fd, "wb");
+    mode_t mask = umask(0);
+    umask(mask);
+    FILE *f = fd < 0 || fchmod(fd, 0666 & ~mask) ? NULL : fdopen(fd, "wb");
     if (!f || fwrite(text->s, 1, text->len, f) != text->len || fclose(f)) {
+        int e = errno;
         if (fd >= 0)
             unlink(tmp);
-        die("cannot write '%s': %s", path, strerror(errno));
+        if (other)
+            unlink(other);
+        die("cannot write '%s': %s", path, strerror(e));
     }
     return tmp;
 }
@@ -530,12 +591,19 @@ static void write_c(SgCtx *ctx, const Options *o, const Query *q)
     if (!o->emit_c) {
         fwrite(c.s, 1, c.len, stdout);
     } else {
-        char *tc_path = write_temp(o->emit_c, &c), *th_path = write_temp(h_path, &h);
-        if (rename(th_path, h_path) || rename(tc_path, o->emit_c)) {
+        char *tc_path = write_temp(o->emit_c, &c, NULL);
+        char *th_path = write_temp(h_path, &h, tc_path);
+        if (rename(tc_path, o->emit_c)) {
             int e = errno;
             unlink(tc_path);
             unlink(th_path);
             die("cannot write '%s': %s", o->emit_c, strerror(e));
+        }
+        if (rename(th_path, h_path)) { /* take back the half written */
+            int e = errno;
+            unlink(o->emit_c);
+            unlink(th_path);
+            die("cannot write '%s': %s", h_path, strerror(e));
         }
         free(tc_path);
         free(th_path);

@@ -611,6 +611,10 @@ int parse_program(SgCtx *ctx, const char *src, size_t len, Program *prog, SgErro
         while (statement(&ps, &last_expr, &last_binding)) {
             if (ps.tok.kind == T_EOF)
                 break;
+            if (ps.tok.kind == T_RPAREN) {
+                fail(&ps, &ps.tok, "')' without a matching '('");
+                break;
+            }
             if (ps.tok.kind != T_NEWLINE && ps.tok.kind != T_SEMI) {
                 char buf[64];
                 fail(&ps, &ps.tok, "expected an operator or the end of the statement, found %s",
