@@ -2,6 +2,8 @@
  * built through the canonical constructors (so they come out simplified) and
  * memoised per (node, variable) in the context, so a node shared by many
  * paths, or met again by a higher derivative, is differentiated once. */
+#include <stdlib.h>
+
 #include "symgrad.h"
 
 #define INT(v) expr_int(ctx, (v))
@@ -105,16 +107,48 @@ static Expr *user_rule(SgCtx *ctx, Expr *e, Expr *x)
     return sum;
 }
 
+/* Is e a one-argument function whose derivative is f'(u) * u'? */
+static int is_link(const Expr *e)
+{
+    return e->n == 1 && op_info[e->op].kind == KIND_FUNC && e->op != OP_STOP;
+}
+
+/* d e for a chain f1(f2(...fk(u))) of such functions: the factors f_i'
+ * gathered in one walk down the links not yet differentiated, then one
+ * product, so a chain k deep costs O(k log k) rather than O(k^2) and does
+ * not recurse k deep. */
+static Expr *chain_rule(SgCtx *ctx, Expr *e, Expr *x)
+{
+    size_t n = 0, cap = 16;
+    Expr **f = sg_realloc(NULL, cap * sizeof *f);
+    Expr *u = e;
+    do {
+        if (n + 1 == cap)
+            f = sg_realloc(f, (cap *= 2) * sizeof *f);
+        f[n++] = unary_rule(ctx, (Op)u->op, u->args[0]);
+        u = u->args[0];
+    } while (is_link(u) && !*sg_deriv_slot(ctx, u, x));
+    Expr *du = deriv(ctx, u, x);
+    f[n++] = du;
+    Expr *d = expr_is_zero(du) ? du : expr_mul_n(ctx, f, n);
+    free(f);
+    return d;
+}
+
 static Expr *rule(SgCtx *ctx, Expr *e, Expr *x)
 {
     Expr **a = e->args;
     Expr *d0 = NULL, *d1 = NULL, *d2 = NULL;
     switch (e->op) {
-    case OP_ADD: {
-        Expr **t = sg_alloc(ctx, e->n * sizeof *t);
+    case OP_ADD: { /* only the terms in x: a gradient in n variables is not n^2 */
+        Expr **t = sg_realloc(NULL, e->n * sizeof *t);
+        uint32_t n = 0;
         for (uint32_t i = 0; i < e->n; i++)
-            t[i] = deriv(ctx, a[i], x);
-        return expr_add_n(ctx, t, e->n);
+            if (a[i]->vars & x->vars)
+                t[n++] = deriv(ctx, a[i], x);
+        Expr *d = n ? expr_add_n(ctx, t, n) : INT(0);
+        free(t);
+        return d;
     }
     case OP_MUL: return product_rule(ctx, e, x);
     case OP_POW: return pow_rule(ctx, e, x);
@@ -127,10 +161,8 @@ static Expr *rule(SgCtx *ctx, Expr *e, Expr *x)
     }
     if (op_info[e->op].kind == KIND_CMP)
         return INT(0);
-    if (e->n == 1) {
-        d0 = deriv(ctx, a[0], x);
-        return expr_is_zero(d0) ? d0 : MUL(unary_rule(ctx, (Op)e->op, a[0]), d0);
-    }
+    if (is_link(e))
+        return chain_rule(ctx, e, x);
     d0 = deriv(ctx, a[0], x);
     d1 = deriv(ctx, a[1], x);
     switch (e->op) {
@@ -156,11 +188,10 @@ static Expr *rule(SgCtx *ctx, Expr *e, Expr *x)
 
 Expr *deriv(SgCtx *ctx, Expr *e, Expr *x)
 {
-    switch (e->op) {
-    case OP_VAR: return INT(e == x);
-    case OP_NUM: case OP_PI: case OP_E: return INT(0);
-    default: break;
-    }
+    if (!(e->vars & x->vars)) /* no x below e */
+        return INT(0);
+    if (e->op == OP_VAR)
+        return INT(e == x);
     Expr *d = *sg_deriv_slot(ctx, e, x);
     if (!d) {
         d = rule(ctx, e, x);

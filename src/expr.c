@@ -19,20 +19,15 @@ typedef struct Block {
     max_align_t data[];
 } Block;
 
-/* Derivatives in one variable, by node id. */
-typedef struct {
-    const Expr *var;
-    Expr **by_id;
-    size_t cap;
-} DerivMemo;
-
 struct SgCtx {
     Block *blocks;     /* the arena, newest block first */
     Expr **table;      /* intern table, open addressing */
     uint32_t *hashes;  /* hashes[i] = table[i]->hash: probes stay in one array */
     size_t cap, count; /* slots, nodes */
-    DerivMemo *deriv;  /* one per variable differentiated in */
-    size_t nderiv;
+    Map deriv;         /* (node, variable) -> derivative */
+    size_t bytes;      /* allocated to the arena */
+    SgLimits lim;      /* how large the graph may grow */
+    SgLimitHandler on_limit;
 };
 
 static void *xcalloc(size_t n, size_t size)
@@ -86,6 +81,7 @@ SgCtx *sg_new(void)
     ctx->cap = 1024;
     ctx->table = xcalloc(ctx->cap, sizeof *ctx->table);
     ctx->hashes = xcalloc(ctx->cap, sizeof *ctx->hashes);
+    ctx->lim = (SgLimits){SG_DEFAULT_MAX_DEPTH, SG_DEFAULT_MAX_NODES, SG_DEFAULT_MAX_BYTES};
     return ctx;
 }
 
@@ -97,9 +93,7 @@ void sg_free(SgCtx *ctx)
         next = b->next;
         free(b);
     }
-    for (size_t i = 0; i < ctx->nderiv; i++)
-        free(ctx->deriv[i].by_id);
-    free(ctx->deriv);
+    map_free(&ctx->deriv);
     table_free(ctx->hashes, ctx->cap, sizeof *ctx->hashes);
     table_free(ctx->table, ctx->cap, sizeof *ctx->table);
     free(ctx);
@@ -114,30 +108,29 @@ void sg_reserve(SgCtx *ctx, size_t nodes)
         grow_table(ctx);
 }
 
+void sg_set_limits(SgCtx *ctx, const SgLimits *lim, SgLimitHandler on_limit)
+{
+    ctx->lim = *lim;
+    ctx->on_limit = on_limit;
+}
+
+const SgLimits *sg_limits(const SgCtx *ctx) { return &ctx->lim; }
+
+static _Noreturn void over_limit(SgCtx *ctx, SgLimitKind kind, size_t limit)
+{
+    if (ctx->on_limit)
+        ctx->on_limit(kind, limit);
+    fprintf(stderr, "symgrad: error: the expression graph passed its %s limit (%zu)\n",
+            kind == SG_LIMIT_DEPTH ? "depth" : kind == SG_LIMIT_NODES ? "node" : "byte",
+            limit);
+    abort();
+}
+
+/* One table for every variable: memory follows the derivatives taken, not
+ * the variables times the nodes (a gradient in 10,000 variables). */
 Expr **sg_deriv_slot(SgCtx *ctx, const Expr *e, const Expr *var)
 {
-    DerivMemo *m = NULL;
-    for (size_t i = 0; i < ctx->nderiv && !m; i++)
-        if (ctx->deriv[i].var == var)
-            m = &ctx->deriv[i];
-    if (!m) {
-        ctx->deriv = sg_realloc(ctx->deriv, (ctx->nderiv + 1) * sizeof *ctx->deriv);
-        if (!ctx->deriv)
-            abort();
-        m = &ctx->deriv[ctx->nderiv++];
-        *m = (DerivMemo){var, NULL, 0};
-    }
-    if (e->id >= m->cap) {
-        size_t cap = m->cap ? m->cap : 1024;
-        while (cap <= e->id)
-            cap *= 2;
-        m->by_id = sg_realloc(m->by_id, cap * sizeof *m->by_id);
-        if (!m->by_id)
-            abort();
-        memset(m->by_id + m->cap, 0, (cap - m->cap) * sizeof *m->by_id);
-        m->cap = cap;
-    }
-    return &m->by_id[e->id];
+    return map_slot(&ctx->deriv, map_key(e, var));
 }
 
 /* n bytes from the arena, not cleared. */
@@ -152,6 +145,9 @@ static void *arena_alloc(SgCtx *ctx, size_t n)
         if (size < n)
             size = n;
         size_t total = (sizeof *b + size + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
+        if (ctx->lim.max_bytes && ctx->bytes + total > ctx->lim.max_bytes)
+            over_limit(ctx, SG_LIMIT_BYTES, ctx->lim.max_bytes);
+        ctx->bytes += total;
         b = size >= HUGE_PAGE ? aligned_alloc(HUGE_PAGE, total) : malloc(total);
         if (!b) {
             fputs("symgrad: error: out of memory\n", stderr);
@@ -279,6 +275,8 @@ Expr *expr_intern(SgCtx *ctx, Op op, Expr **args, size_t n, double num,
     for (Expr *e; (e = ctx->table[i]); i = (i + 1) & (ctx->cap - 1))
         if (ctx->hashes[i] == h && node_equal(e, op, args, n, num, exact, p, q, name, fn))
             return e;
+    if (ctx->lim.max_nodes && ctx->count >= ctx->lim.max_nodes)
+        over_limit(ctx, SG_LIMIT_NODES, ctx->lim.max_nodes);
     Expr *e = arena_alloc(ctx, sizeof *e + n * sizeof(Expr *));
     e->op = (uint8_t)op;
     e->exact = (uint8_t)exact;
@@ -294,9 +292,14 @@ Expr *expr_intern(SgCtx *ctx, Op op, Expr **args, size_t n, double num,
     }
     e->mark = 0;
     e->depth = 1;
-    for (size_t k = 0; k < n; k++)
+    e->vars = op == OP_VAR ? (uint64_t)1 << (hash_str(name) & 63) : 0;
+    for (size_t k = 0; k < n; k++) {
         if (args[k]->depth >= e->depth)
             e->depth = args[k]->depth + 1;
+        e->vars |= args[k]->vars;
+    }
+    if (ctx->lim.max_depth && e->depth > 4 * (uint32_t)ctx->lim.max_depth)
+        over_limit(ctx, SG_LIMIT_DEPTH, 4 * (size_t)ctx->lim.max_depth);
     if (name) {
         size_t len = strlen(name);
         char *copy = arena_alloc(ctx, len + 1);
@@ -403,7 +406,9 @@ Expr *map_get(const Map *m, uint64_t key)
     return NULL;
 }
 
-void map_put(Map *m, uint64_t key, Expr *val)
+void map_put(Map *m, uint64_t key, Expr *val) { *map_slot(m, key) = val; }
+
+Expr **map_slot(Map *m, uint64_t key)
 {
     if ((m->len + 1) * 2 > m->cap) {
         Map bigger = {xcalloc(m->cap ? m->cap * 2 : 64, sizeof(uint64_t)),
@@ -418,10 +423,12 @@ void map_put(Map *m, uint64_t key, Expr *val)
     size_t i = slot_of(key, m->cap);
     while (m->keys[i] && m->keys[i] != key)
         i = (i + 1) & (m->cap - 1);
-    if (!m->keys[i])
+    if (!m->keys[i]) {
         m->len++;
-    m->keys[i] = key;
-    m->vals[i] = val;
+        m->keys[i] = key;
+        m->vals[i] = NULL;
+    }
+    return &m->vals[i];
 }
 
 void map_free(Map *m)

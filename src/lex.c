@@ -195,7 +195,13 @@ int lex_next(Lexer *lx, Token *t, SgError *err)
         size_t len;
         t->kind = lex_operator(lx->p, lx->end, &len);
         if (!len) {
-            if (c < 0x20 || c >= 0x7f)
+            int u = c >= 0x80 ? utf8_len((const unsigned char *)lx->p,
+                                         (const unsigned char *)lx->end) : 0;
+            if (u)
+                sg_error_set(err, t->line, t->col,
+                             "unexpected character '%.*s' (names are ASCII letters, digits "
+                             "and _)", u, lx->p);
+            else if (c < 0x20 || c >= 0x7f)
                 sg_error_set(err, t->line, t->col, "byte 0x%02x is not text", c);
             else
                 sg_error_set(err, t->line, t->col, "unexpected character '%c'", c);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "symgrad.h"
@@ -36,6 +37,9 @@ static const char usage[] =
     "  --check         compare every derivative at --at with a finite difference;\n"
     "                  exit 1 when one disagrees\n"
     "  -f FILE         read the expression or program from FILE\n"
+    "  --max-depth N   refuse input nested deeper than N levels (default 10000)\n"
+    "  --max-nodes N   stop when the graph passes N nodes (default 5000000; 0 = no limit)\n"
+    "  --max-memory M  stop when the graph passes M MiB (default 2048; 0 = no limit)\n"
     "  -h, --help      show this help\n"
     "  --version       show the version\n"
     "  --              end of options: symgrad --wrt x -- '-x^2'\n"
@@ -62,6 +66,7 @@ typedef struct {
     int values_need_at; /* --values without --at: fine only for a constant */
     int order_given;
     Format format;
+    SgLimits limits;    /* --max-depth, --max-nodes, --max-memory */
 } Options;
 
 static _Noreturn void die(const char *fmt, ...)
@@ -153,6 +158,17 @@ static int parse_int(const char *s, int *out)
     return 1;
 }
 
+/* A whole number from 0 to max for option name, or die. */
+static size_t parse_size(const char *s, size_t max, const char *name)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s || *end || s[0] == '-' || s[0] == '+' || v > max)
+        die("%s takes a whole number from 0 to %zu, not '%s'", name, max, s);
+    return (size_t)v;
+}
+
 static const char *option_value(int argc, char **argv, int *i, const char *name)
 {
     const char *eq = strchr(argv[*i], '=');
@@ -179,11 +195,24 @@ static void set_expr(Options *o, const char *arg)
 
 static int valid_name(const char *s, size_t n);
 
+static int is_dir(const char *path)
+{
+    struct stat st;
+    return !stat(path, &st) && S_ISDIR(st.st_mode);
+}
+
+/* The deepest --max-depth allowed, and the stack each level may need: the
+ * graph may be 4 levels deep per level of input, each walked by recursive
+ * passes (ASan's frames are the largest). */
+#define MAX_DEPTH_ALLOWED 1000000
+#define STACK_PER_LEVEL ((size_t)64 << 10)
+
 static void parse_options(int argc, char **argv, Options *o)
 {
     static const char *later[] = {"--steps", NULL};
     memset(o, 0, sizeof *o);
     o->order = 1;
+    o->limits = (SgLimits){SG_DEFAULT_MAX_DEPTH, SG_DEFAULT_MAX_NODES, SG_DEFAULT_MAX_BYTES};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--")) {
@@ -205,6 +234,18 @@ static void parse_options(int argc, char **argv, Options *o)
             if (!parse_int(v, &o->order))
                 die("--order takes a whole number from 0 to 1000, not '%s'", v);
             o->order_given = 1;
+        } else if (is_opt(a, "--max-depth")) {
+            const char *v = option_value(argc, argv, &i, "--max-depth");
+            o->limits.max_depth = (int)parse_size(v, MAX_DEPTH_ALLOWED, "--max-depth");
+            if (!o->limits.max_depth)
+                die("--max-depth takes a whole number from 1 to %d, not '%s'",
+                    MAX_DEPTH_ALLOWED, v);
+        } else if (is_opt(a, "--max-nodes")) {
+            o->limits.max_nodes = parse_size(option_value(argc, argv, &i, "--max-nodes"),
+                                             UINT32_MAX - 1, "--max-nodes");
+        } else if (is_opt(a, "--max-memory")) {
+            o->limits.max_bytes = parse_size(option_value(argc, argv, &i, "--max-memory"),
+                                             (size_t)1 << 24, "--max-memory") << 20;
         } else if (is_opt(a, "--format")) {
             const char *v = option_value(argc, argv, &i, "--format");
             if (!strcmp(v, "infix"))
@@ -223,6 +264,8 @@ static void parse_options(int argc, char **argv, Options *o)
             o->emit_c = option_value(argc, argv, &i, "--emit-c");
             if (!*o->emit_c)
                 die("--emit-c needs a file name");
+            if (o->emit_c[strlen(o->emit_c) - 1] == '/' || is_dir(o->emit_c))
+                die("--emit-c: '%s' is a directory; give a file name such as f.c", o->emit_c);
         } else if (is_opt(a, "--name")) {
             o->name = option_value(argc, argv, &i, "--name");
             if (!valid_name(o->name, strlen(o->name)))
@@ -319,6 +362,49 @@ static void resolve_wrt(SgCtx *ctx, const Options *o, Query *q)
     }
 }
 
+/* A vector or matrix value [1,2] or [[1,2],[3,4]] at p (for what): dies
+ * saying what is malformed, or, when it is well formed, that vectors are
+ * not supported yet. */
+static _Noreturn void vector_value(const char *p, const char *what)
+{
+    const char *v = p;
+    int depth = 0;
+    while (*p) {
+        if (*p == '[') {
+            depth++, p++;
+            if (*p == ']')
+                die("--at: %s: '[]' has no elements", what);
+            continue;
+        }
+        size_t n = strcspn(p, ",[]");
+        if (n == 0 && *p != '[')
+            die("--at: %s: an empty element in '%s'", what, v);
+        if (n) {
+            char buf[64], *end;
+            snprintf(buf, sizeof buf, "%.*s", (int)(n < 63 ? n : 63), p);
+            strtod(buf, &end);
+            if (end == buf || *end || n >= 63)
+                die("--at: %s: '%.*s' is not a number (in '%s')", what, (int)n, p, v);
+            p += n;
+        }
+        while (*p == ']' && depth > 0)
+            depth--, p++;
+        if (!depth)
+            break;
+        if (*p != ',')
+            die("--at: %s: '%s' has no closing ']'", what, v);
+        p++;
+        if (*p == ',' || *p == ']' || !*p)
+            die("--at: %s: %s in '%s'", what, *p ? "an empty element" : "no closing ']'", v);
+    }
+    if (depth)
+        die("--at: %s: '%s' has no closing ']'", what, v);
+    if (*p && *p != ',')
+        die("--at: %s: '%c' after the closing ']' in '%s'", what, *p, v);
+    die("--at: %s: vector values are not supported yet; give each variable one number",
+        what);
+}
+
 static double parse_number(const char *s, size_t n, const char *what)
 {
     char buf[64];
@@ -326,8 +412,6 @@ static double parse_number(const char *s, size_t n, const char *what)
         die("--at: %s needs a number", what);
     memcpy(buf, s, n);
     buf[n] = 0;
-    if (buf[0] == '[')
-        die("--at: %s: vector values are not supported in this version", what);
     char *end;
     errno = 0;
     double v = strtod(buf, &end);
@@ -349,6 +433,8 @@ static void resolve_at(const Options *o, Query *q)
         if (q->nvars != 1)
             die("--at: a bare number needs exactly one variable; the expression has %zu "
                 "(write --at name=value,...)", q->nvars);
+        if (*p == '[')
+            vector_value(p, q->vars[0]->name);
         q->at[0] = parse_number(p, strlen(p), q->vars[0]->name);
         free(seen);
         return;
@@ -367,6 +453,8 @@ static void resolve_at(const Options *o, Query *q)
             k++;
         char name[128];
         snprintf(name, sizeof name, "%.*s", (int)(nn < 100 ? nn : 100), p);
+        if (eq[1] == '[')
+            vector_value(eq + 1, name);
         double v = parse_number(eq + 1, (size_t)(p + n - eq - 1), name);
         if (k == q->nvars) {
             int is_wrt = 0;
@@ -391,19 +479,26 @@ static void resolve_at(const Options *o, Query *q)
     free(seen);
 }
 
-/* Write text to path through a temporary beside it; returns the temporary's
- * name (to rename into place once every file is written) or dies. */
-static char *write_temp(const char *path, const Buf *text)
+/* Write text to path through a temporary beside it, with the permissions a
+ * new file gets; returns the temporary's name (to rename into place once
+ * every file is written) or dies, removing itself and other (a temporary
+ * written before, or NULL). */
+static char *write_temp(const char *path, const Buf *text, const char *other)
 {
     size_t n = strlen(path);
     char *tmp = malloc(n + 16);
     snprintf(tmp, n + 16, "%s.tmp.XXXXXX", path);
     int fd = mkstemp(tmp);
-    FILE *f = fd < 0 ? NULL : fdopen(fd, "wb");
+    mode_t mask = umask(0);
+    umask(mask);
+    FILE *f = fd < 0 || fchmod(fd, 0666 & ~mask) ? NULL : fdopen(fd, "wb");
     if (!f || fwrite(text->s, 1, text->len, f) != text->len || fclose(f)) {
+        int e = errno;
         if (fd >= 0)
             unlink(tmp);
-        die("cannot write '%s': %s", path, strerror(errno));
+        if (other)
+            unlink(other);
+        die("cannot write '%s': %s", path, strerror(e));
     }
     return tmp;
 }
@@ -490,12 +585,19 @@ static void write_c(SgCtx *ctx, const Options *o, const Query *q)
     if (!o->emit_c) {
         fwrite(c.s, 1, c.len, stdout);
     } else {
-        char *tc_path = write_temp(o->emit_c, &c), *th_path = write_temp(h_path, &h);
-        if (rename(th_path, h_path) || rename(tc_path, o->emit_c)) {
+        char *tc_path = write_temp(o->emit_c, &c, NULL);
+        char *th_path = write_temp(h_path, &h, tc_path);
+        if (rename(tc_path, o->emit_c)) {
             int e = errno;
             unlink(tc_path);
             unlink(th_path);
             die("cannot write '%s': %s", o->emit_c, strerror(e));
+        }
+        if (rename(th_path, h_path)) { /* take back the half written */
+            int e = errno;
+            unlink(o->emit_c);
+            unlink(th_path);
+            die("cannot write '%s': %s", h_path, strerror(e));
         }
         free(tc_path);
         free(th_path);
@@ -507,13 +609,29 @@ static void write_c(SgCtx *ctx, const Options *o, const Query *q)
     free(h_path);
 }
 
-static int run(int argc, char **argv)
+/* A limit passed while the graph grew: say which and how to raise it. */
+static _Noreturn void limit_reached(SgLimitKind kind, size_t limit)
 {
-    Options o;
-    parse_options(argc, argv, &o);
+    switch (kind) {
+    case SG_LIMIT_DEPTH:
+        die("the result is nested deeper than %zu levels (the limit is 4 x --max-depth; "
+            "raise it with --max-depth N)", limit);
+    case SG_LIMIT_NODES:
+        die("the expression graph grew past %zu nodes (the limit; raise it with "
+            "--max-nodes N, 0 for none)", limit);
+    default:
+        die("the expression graph grew past %zu MiB (the limit; raise it with "
+            "--max-memory MIB, 0 for none)", limit >> 20);
+    }
+}
+
+static int run(const Options *op)
+{
+    Options o = *op;
     size_t len;
     char *src = read_source(&o, &len);
     SgCtx *ctx = sg_new();
+    sg_set_limits(ctx, &o.limits, limit_reached);
     sg_reserve(ctx, len / 2); /* a long sum: up to a node per 2 bytes, derivatives included */
     Program prog;
     SgError err;
@@ -579,33 +697,39 @@ static int run(int argc, char **argv)
 }
 
 typedef struct {
-    int argc;
-    char **argv;
+    const Options *o;
     int status;
 } Job;
 
 static void *run_job(void *p)
 {
     Job *job = p;
-    job->status = run(job->argc, job->argv);
+    job->status = run(job->o);
     return NULL;
 }
 
-/* The pipeline recurses on the nesting of the user's expression (bounded by
- * the parser's depth limit); it runs on a thread with a stack big enough for
- * that bound. Untouched stack pages cost nothing. */
+/* The pipeline recurses on the nesting of the user's expression, which the
+ * graph's depth limit (4 x --max-depth) bounds; it runs on a thread with a
+ * stack big enough for that bound. Untouched stack pages cost nothing. */
 int main(int argc, char **argv)
 {
-    Job job = {argc, argv, 2};
+    Options o;
+    parse_options(argc, argv, &o);
+    Job job = {&o, 2};
     mallopt(M_ARENA_MAX, 1); /* one thread works at a time: no second malloc heap */
-    /* Big blocks (TinyCC's sections, output buffers) stay mmapped, so that
-     * growing them moves pages (mremap) instead of copying megabytes. */
-    mallopt(M_MMAP_THRESHOLD, 1 << 20);
+    /* keep freed memory: the simplifier's large temporaries would otherwise
+     * go back to the kernel and fault in again, many times over */
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    size_t stack = (size_t)o.limits.max_depth * STACK_PER_LEVEL;
+    if (stack < (size_t)1 << 30)
+        stack = (size_t)1 << 30;
     pthread_attr_t attr;
     pthread_t t;
-    if (pthread_attr_init(&attr) || pthread_attr_setstacksize(&attr, (size_t)1 << 30) ||
+    if (pthread_attr_init(&attr) || pthread_attr_setstacksize(&attr, stack) ||
         pthread_create(&t, &attr, run_job, &job))
-        return run(argc, argv);
+        die("cannot start a worker thread with a %zu MiB stack (lower --max-depth)",
+            stack >> 20);
     pthread_join(t, NULL);
     return job.status;
 }

@@ -10,8 +10,6 @@
 
 #include "symgrad.h"
 
-#define MAX_DEPTH 10000
-
 typedef struct {
     SgCtx *ctx;
     Lexer lx;
@@ -19,6 +17,7 @@ typedef struct {
     SgError *err;
     int failed;
     int depth;        /* nesting of the expression being parsed */
+    int max_depth;    /* the context's limit on it (0: none) */
     Map bindings;     /* name's VAR node -> bound value */
     Map funcs;        /* name's VAR node -> (UserFn *) */
     const UserFn *in_def; /* the def whose body is being parsed */
@@ -192,13 +191,14 @@ static Expr *unary(Parser *ps);
 static int enter(Parser *ps)
 {
     char probe;
-    if (++ps->depth > MAX_DEPTH)
-        return fail(ps, &ps->tok, "expression nested deeper than %d levels (the limit)",
-                    MAX_DEPTH);
+    if (++ps->depth > ps->max_depth && ps->max_depth)
+        return fail(ps, &ps->tok,
+                    "expression nested deeper than %d levels (the limit; raise it with "
+                    "--max-depth N)", ps->max_depth);
     if (ps->stack_floor && &probe < ps->stack_floor)
         return fail(ps, &ps->tok,
-                    "expression nested %d levels deep: more than this thread's stack allows "
-                    "(the symgrad command allows %d)", ps->depth, MAX_DEPTH);
+                    "expression nested %d levels deep: more than this thread's stack allows",
+                    ps->depth);
     return 1;
 }
 
@@ -602,7 +602,8 @@ static int statement(Parser *ps, Expr **last_expr, Expr **last_binding)
 
 int parse_program(SgCtx *ctx, const char *src, size_t len, Program *prog, SgError *err)
 {
-    Parser ps = {.ctx = ctx, .err = err, .stack_floor = stack_floor()};
+    Parser ps = {.ctx = ctx, .err = err, .stack_floor = stack_floor(),
+                 .max_depth = sg_limits(ctx)->max_depth};
     memset(err, 0, sizeof *err);
     lex_init(&ps.lx, src, len);
     Expr *last_expr = NULL, *last_binding = NULL;
@@ -610,6 +611,10 @@ int parse_program(SgCtx *ctx, const char *src, size_t len, Program *prog, SgErro
         while (statement(&ps, &last_expr, &last_binding)) {
             if (ps.tok.kind == T_EOF)
                 break;
+            if (ps.tok.kind == T_RPAREN) {
+                fail(&ps, &ps.tok, "')' without a matching '('");
+                break;
+            }
             if (ps.tok.kind != T_NEWLINE && ps.tok.kind != T_SEMI) {
                 char buf[64];
                 fail(&ps, &ps.tok, "expected an operator or the end of the statement, found %s",

@@ -79,6 +79,7 @@ struct Expr {
     uint32_t id;       /* creation order in the context, 0-based */
     uint32_t depth;    /* 1 for a leaf, else 1 + the deepest argument */
     uint32_t mark;     /* scratch for whole-graph walks (expr_free_vars) */
+    uint64_t vars;     /* bit hash(name) % 64 of each variable below: 0 = constant */
     union {            /* by op: the graph's largest part is these nodes */
         struct {
             double num;    /* OP_NUM, OP_PI, OP_E: the value */
@@ -104,6 +105,28 @@ void sg_free(SgCtx *ctx);
 size_t sg_node_count(const SgCtx *ctx);
 /* A hint: the graph will hold about `nodes` nodes (spares rehashing). */
 void sg_reserve(SgCtx *ctx, size_t nodes);
+
+/* How large a context's graph may grow (0 = no limit). A new context has
+ * the defaults below. */
+typedef struct {
+    int max_depth;    /* nesting of parsed input, and of the graph: 4x this */
+    size_t max_nodes; /* nodes in the graph */
+    size_t max_bytes; /* bytes in the arena the nodes live in */
+} SgLimits;
+
+#define SG_DEFAULT_MAX_DEPTH 10000
+#define SG_DEFAULT_MAX_NODES ((size_t)5000000)
+#define SG_DEFAULT_MAX_BYTES ((size_t)2048 << 20)
+
+typedef enum { SG_LIMIT_DEPTH, SG_LIMIT_NODES, SG_LIMIT_BYTES } SgLimitKind;
+
+/* Called when a limit is passed while a node is built; must not return
+ * (main.c reports the limit and exits). Without one the process aborts with
+ * a message, as it does when memory runs out. */
+typedef void (*SgLimitHandler)(SgLimitKind kind, size_t limit);
+
+void sg_set_limits(SgCtx *ctx, const SgLimits *lim, SgLimitHandler on_limit);
+const SgLimits *sg_limits(const SgCtx *ctx);
 
 /* Allocate n bytes that live as long as the context. */
 void *sg_alloc(SgCtx *ctx, size_t n);
@@ -163,6 +186,9 @@ typedef struct {
 uint64_t map_key(const Expr *a, const Expr *b);
 Expr *map_get(const Map *m, uint64_t key);
 void map_put(Map *m, uint64_t key, Expr *val);
+/* The value's slot for key, added (NULL) when absent; valid until the next
+ * insertion. */
+Expr **map_slot(Map *m, uint64_t key);
 void map_free(Map *m);
 
 /* The memo slot for d e / d var: NULL until deriv() fills it. */
