@@ -19,12 +19,23 @@ typedef struct Block {
     max_align_t data[];
 } Block;
 
+/* Derivatives in one variable, by node id: the common case (a few
+ * variables) without hashing. */
+#define DIRECT_VARS 8
+typedef struct {
+    const Expr *var;
+    Expr **by_id;
+    size_t cap;
+} DerivMemo;
+
 struct SgCtx {
     Block *blocks;     /* the arena, newest block first */
     Expr **table;      /* intern table, open addressing */
     uint32_t *hashes;  /* hashes[i] = table[i]->hash: probes stay in one array */
     size_t cap, count; /* slots, nodes */
-    Map deriv;         /* (node, variable) -> derivative */
+    DerivMemo direct[DIRECT_VARS]; /* the first variables: by node id */
+    size_t ndirect;
+    Map deriv;         /* (node, variable) -> derivative, for the others */
     size_t bytes;      /* allocated to the arena */
     SgLimits lim;      /* how large the graph may grow */
     SgLimitHandler on_limit;
@@ -93,6 +104,8 @@ void sg_free(SgCtx *ctx)
         next = b->next;
         free(b);
     }
+    for (size_t i = 0; i < ctx->ndirect; i++)
+        free(ctx->direct[i].by_id);
     map_free(&ctx->deriv);
     table_free(ctx->hashes, ctx->cap, sizeof *ctx->hashes);
     table_free(ctx->table, ctx->cap, sizeof *ctx->table);
@@ -126,11 +139,32 @@ static _Noreturn void over_limit(SgCtx *ctx, SgLimitKind kind, size_t limit)
     abort();
 }
 
-/* One table for every variable: memory follows the derivatives taken, not
- * the variables times the nodes (a gradient in 10,000 variables). */
+/* The first DIRECT_VARS variables index an array by node id; the rest share
+ * one table, so memory follows the derivatives taken, not the variables
+ * times the nodes (a gradient in 10,000 variables). */
 Expr **sg_deriv_slot(SgCtx *ctx, const Expr *e, const Expr *var)
 {
-    return map_slot(&ctx->deriv, map_key(e, var));
+    DerivMemo *m = NULL;
+    for (size_t i = 0; i < ctx->ndirect && !m; i++)
+        if (ctx->direct[i].var == var)
+            m = &ctx->direct[i];
+    if (!m && ctx->ndirect < DIRECT_VARS) {
+        m = &ctx->direct[ctx->ndirect++];
+        *m = (DerivMemo){var, NULL, 0};
+    }
+    if (!m)
+        return map_slot(&ctx->deriv, map_key(e, var));
+    if (e->id >= m->cap) {
+        size_t cap = m->cap ? m->cap : 1024;
+        while (cap <= e->id)
+            cap *= 2;
+        m->by_id = sg_realloc(m->by_id, cap * sizeof *m->by_id);
+        if (!m->by_id)
+            abort();
+        memset(m->by_id + m->cap, 0, (cap - m->cap) * sizeof *m->by_id);
+        m->cap = cap;
+    }
+    return &m->by_id[e->id];
 }
 
 /* n bytes from the arena, not cleared. */

@@ -7,6 +7,9 @@
 
 #include "symgrad.h"
 
+#define LONG_TEXT 72 /* a function longer than this is shown once, as f */
+#define LONG_POINT 4 /* a point in more variables is shown once */
+
 /* "d/dx", "d^2/dx^2", "d^2/dxdy" */
 static void pr_operator(Buf *b, const Query *q, size_t i)
 {
@@ -64,13 +67,27 @@ static void human(Buf *b, const Query *q, int check)
         free(f);
         return;
     }
+    /* A long function, or a point in many variables, is written once at the
+     * top rather than on every line (a gradient in 10,000 variables). */
+    int long_f = strlen(f) > LONG_TEXT, long_at = q->have_at && q->nvars > LONG_POINT;
+    if (long_f)
+        emitf(b, "f = %s\n", f);
+    if (long_at) {
+        pr_point(b, q);
+        b->len -= 2; /* the ": " the values would follow */
+        b->s[b->len] = 0;
+        emitf(b, "\n");
+    }
     for (size_t i = 0; i < q->nderivs; i++) {
         char *d = expr_to_string(q->derivs[i]);
         pr_operator(b, q, i);
-        emitf(b, " %s = %s\n", f, d);
+        emitf(b, " %s = %s\n", long_f ? "f" : f, d);
         free(d);
         if (q->have_at) {
-            pr_point(b, q);
+            if (long_at)
+                emitf(b, "  value: ");
+            else
+                pr_point(b, q);
             pr_value(b, q->dvalues[i]);
             emitf(b, "\n");
             if (check)

@@ -1089,6 +1089,20 @@ expect_rc 1
 expect_out_has 'DISAGREES'
 end
 
+begin "a long function is written once, as f, not on every line"
+sg 'x1*sin(x1) + x2*sin(x2) + x3*sin(x3) + x4*sin(x4) + x5*sin(x5) + x6*sin(x6) + x7*sin(x7)'
+expect_rc 0
+[ "$(grep -c 'x6\*sin(x6)' "$OUT")" = 1 ] || fail "the function appears $(grep -c 'x6\*sin(x6)' "$OUT") times"
+expect_out_has 'd/dx3 f = x3*cos(x3) + sin(x3)'
+end
+
+begin "a point in many variables is written once, then each value"
+sg 'u*v*w*y*z' --at u=1,v=2,w=3,y=4,z=5
+expect_rc 0
+[ "$(grep -c 'at u = 1' "$OUT")" = 1 ] || fail "the point appears $(grep -c 'at u = 1' "$OUT") times"
+expect_out_has '  value: 60'
+end
+
 # --at runs exactly the file --format c prints (its sg_batch and sg_hess):
 # the same text compiled by the tcc command gives the same bits.
 if command -v tcc >/dev/null 2>&1; then
