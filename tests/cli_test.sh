@@ -1047,13 +1047,14 @@ expect_rc 0
 expect_out 'd/dx y/x = -y/x^2'
 end
 
-if command -v g++ >/dev/null 2>&1; then
+CXX=$(command -v g++ || command -v clang++ || true)
+if [ -n "$CXX" ]; then
     begin "the header is usable from C++ (extern \"C\")"
     sg 'x^2*y' --emit-c "$TMP/cxx.c" --name cxx
     expect_rc 0
     printf '#include "cxx.h"\n#include <cstdio>\nint main() { double g[2], in[2] = {3, 2}; cxx_grad(in, g); std::printf("%%.17g %%.17g\\n", g[0], g[1]); return 0; }\n' >"$TMP/cxx_main.cpp"
     if gcc -std=c99 -Wall -Wextra -pedantic -Werror -c "$TMP/cxx.c" -o "$TMP/cxx.o" 2>"$TMP/cxx.err" &&
-        g++ -Wall -Wextra -Werror -I"$TMP" "$TMP/cxx_main.cpp" "$TMP/cxx.o" -lm -o "$TMP/cxx_main" 2>>"$TMP/cxx.err"; then
+        "$CXX" -Wall -Wextra -Werror -I"$TMP" "$TMP/cxx_main.cpp" "$TMP/cxx.o" -lm -o "$TMP/cxx_main" 2>>"$TMP/cxx.err"; then
         [ "$("$TMP/cxx_main")" = "12 9" ] || fail "C++ program printed '$("$TMP/cxx_main")'"
     else
         fail "compile: $(show "$(cat "$TMP/cxx.err")")"
