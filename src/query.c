@@ -174,8 +174,11 @@ int query_evaluate(SgCtx *ctx, Query *q, int check, SgError *err)
         batch(1, q->at, row); /* the value, then the partials */
         q->value = row[0];
         q->dvalues = xmalloc(q->nderivs * sizeof *q->dvalues);
-        if (hess)
+        if (hess) {
             hess(q->at, q->dvalues);
+            q->gvalues = xmalloc(q->nwrt * sizeof *q->gvalues);
+            memcpy(q->gvalues, row + 1, q->nwrt * sizeof *row);
+        }
         else if (q->order == 0) /* each "derivative" is f itself; the file has no partials */
             for (size_t i = 0; i < q->nderivs; i++)
                 q->dvalues[i] = row[0];
@@ -197,6 +200,7 @@ void query_free(Query *q)
     free(q->lower_wrt);
     free(q->at);
     free(q->dvalues);
+    free(q->gvalues);
     free(q->check_ok);
     free(q->check_fd);
 }

@@ -195,8 +195,20 @@ static void json(Buf *b, const Query *q, int check)
         emitf(b, "}, \"value\": ");
         json_num(b, q->value);
     }
-    if (q->hessian) {
-        emitf(b, ", \"hessian\": [");
+    if (q->hessian) { /* the gradient, then the Hessian */
+        emitf(b, ", \"derivatives\": [");
+        for (size_t i = 0; i < q->nwrt; i++) {
+            emitf(b, i ? ", {\"wrt\": " : "{\"wrt\": ");
+            json_str(b, q->wrt[i]->name);
+            emitf(b, ", \"order\": 1, \"expr\": ");
+            json_expr(b, q->lower[i * q->nwrt]);
+            if (q->have_at) {
+                emitf(b, ", \"value\": ");
+                json_num(b, q->gvalues[i]);
+            }
+            emitf(b, "}");
+        }
+        emitf(b, "], \"hessian\": [");
         for (size_t i = 0; i < q->nderivs; i++) {
             emitf(b, i % q->nwrt ? ", " : i ? "], [" : "[");
             json_entry(b, q, i, check);

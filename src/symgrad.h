@@ -322,6 +322,7 @@ struct Query {
     double *at;          /* value of each of vars */
     double value;        /* f at the point */
     double *dvalues;     /* each derivative at the point */
+    double *gvalues;     /* hessian: the first partials at the point */
     int *check_ok;       /* --check: per derivative */
     double *check_fd;    /* --check: the finite difference */
 };
