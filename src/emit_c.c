@@ -360,10 +360,14 @@ static Code divisor(Emitter *em, const Expr *e)
     if (k->exact && k->p == -1 && k->q == 2) {
         r = codef(C_ATOM, "sqrt%s(%s)", em->suffix, cb.text);
     } else {
-        char s[48];
+        char s[48], x[64];
         fmt_double(s, sizeof s, -k->num);
-        r = codef(C_ATOM, "pow%s(%s, %s%s%s)", em->suffix, cb.text, s,
-                  strpbrk(s, ".en") ? "" : ".0", em->suffix);
+        if (!isfinite(k->num)) /* x^-inf: C has no literal for inf or nan */
+            snprintf(x, sizeof x, "(%s.0%s / 0.0%s)", isnan(k->num) ? "0" : "1", em->suffix,
+                     em->suffix);
+        else
+            snprintf(x, sizeof x, "%s%s%s", s, strpbrk(s, ".en") ? "" : ".0", em->suffix);
+        r = codef(C_ATOM, "pow%s(%s, %s)", em->suffix, cb.text, x);
     }
     free(cb.text);
     return r;
