@@ -1075,6 +1075,18 @@ gcc -std=c99 -Wall -Wextra -pedantic -Werror -c "$TMP/kh.c" -o "$TMP/kh.o" 2>"$T
     fail "gcc: $(show "$(cat "$TMP/kh.err")")"
 end
 
+# Found with the fuzzer's corpus: emitted C that gcc -Wall warned about.
+for expr in '(x < y && y <= 2) || x == 3 ? min(x, y) : max(x, y - 2)' 'x || y && z' \
+            'def k(v) = u grad y; k(x)' 'def f(a, b) = a*b + sin(u) grad (b, a); f(x^2, y)'; do
+    begin "emitted C warning-free under gcc -Wall -Wextra -pedantic: $expr"
+    sg "$expr" --format c --name wf
+    expect_rc 0
+    cp "$OUT" "$TMP/wf.c"
+    gcc -std=c99 -Wall -Wextra -pedantic -Werror -c "$TMP/wf.c" -o "$TMP/wf.o" 2>"$TMP/wf.err" ||
+        fail "gcc: $(show "$(cat "$TMP/wf.err")")"
+    end
+done
+
 # ================================================================ summary
 
 echo "$PASSED passed, $FAILED failed"
