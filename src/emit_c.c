@@ -527,7 +527,10 @@ static Code comparison(Emitter *em, Expr *e)
     int p = c_cmp_prec(op), logic = op == OP_AND || op == OP_OR;
     Code ca = logic ? truth(em, e->args[0]) : value(em, e->args[0]);
     Code cb = logic ? truth(em, e->args[1]) : value(em, e->args[1]);
-    char *a = at(ca, p), *b = at(cb, p + 1);
+    /* && inside || in parentheses, as gcc -Wall asks */
+    int pa = op == OP_OR && ca.prec == C_AND ? C_AND + 1 : p;
+    int pb = op == OP_OR && cb.prec == C_AND ? C_AND + 1 : p + 1;
+    char *a = at(ca, pa), *b = at(cb, pb);
     Code r = codef(p, "%s %s %s", a, c_cmp(op), b);
     free(a);
     free(b);
@@ -634,23 +637,21 @@ static void body(Emitter *em, Expr **params, size_t nparams, int from_in, Expr *
     em->spec_outputs = outs;
     em->spec_noutputs = nouts;
     count_uses(em);
-    Expr **used;
-    size_t nused = expr_free_vars(outs, nouts, &used);
+    int any_used = 0;
     for (size_t i = 0; i < nparams; i++) {
         char id[256];
         emit_c_ident(id, sizeof id, params[i]->name);
-        int is_used = 0;
-        for (size_t k = 0; k < nused && !is_used; k++)
-            is_used = used[k] == params[i];
+        /* what the code reads: a user function's value, not its actuals */
+        int is_used = uses(em, params[i]) > 0;
+        any_used |= is_used;
         if (from_in && is_used)
             line(em, "const %s %s = in[%zu];", em->real, id, i);
         else if (!from_in && !is_used)
             line(em, "(void)%s;", id);
         bind(em, params[i], id);
     }
-    if (from_in && nparams && !nused)
+    if (from_in && nparams && !any_used)
         line(em, "(void)in;");
-    free(used);
     for (size_t i = 0; i < nouts; i++) {
         Code c = value(em, outs[i]);
         if (store) {

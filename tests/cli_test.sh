@@ -44,6 +44,10 @@ if command -v timeout >/dev/null 2>&1; then HAVE_TIMEOUT=1; else HAVE_TIMEOUT=0;
 WRAP=${SYMGRAD_WRAPPER:-}  # a command every run goes through (valgrind)
 SLOW=1                     # ... and how much longer runs may take then
 [ -n "$WRAP" ] && SLOW=10
+# A build with AddressSanitizer runs 3-5 times slower; the hang limits are
+# for a plain build (ASAN=1: the binary is instrumented).
+ASAN=0
+grep -q __asan_init "$SG" && ASAN=1 && SLOW=$((SLOW * 3))
 
 # ---------------------------------------------------------------- helpers
 
@@ -83,7 +87,7 @@ sg() {
 
 rc_text() {
     case $1 in
-        124) echo "124 (hang: killed after ${LIMIT}s)" ;;
+        124) echo "124 (hang: killed after $((LIMIT * SLOW))s)" ;;
         134) echo "134 (crash: SIGABRT)" ;;
         136) echo "136 (crash: SIGFPE)" ;;
         137) echo "137 (killed: SIGKILL, hang)" ;;
@@ -1022,7 +1026,7 @@ end
 
 # (not for a binary built with AddressSanitizer, which valgrind cannot run,
 # nor when every run is under valgrind already)
-if command -v valgrind >/dev/null 2>&1 && [ -z "$WRAP" ] && ! grep -q __asan_init "$SG"; then
+if command -v valgrind >/dev/null 2>&1 && [ -z "$WRAP" ] && [ "$ASAN" = 0 ]; then
     begin "no leak on a parse error (valgrind)"
     LIMIT=60
     sg_vg() { valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect \
@@ -1179,6 +1183,18 @@ cp "$OUT" "$TMP/kh.c"
 gcc -std=c99 -Wall -Wextra -pedantic -Werror -c "$TMP/kh.c" -o "$TMP/kh.o" 2>"$TMP/kh.err" ||
     fail "gcc: $(show "$(cat "$TMP/kh.err")")"
 end
+
+# Found with the fuzzer's corpus: emitted C that gcc -Wall warned about.
+for expr in '(x < y && y <= 2) || x == 3 ? min(x, y) : max(x, y - 2)' 'x || y && z' \
+            'def k(v) = u grad y; k(x)' 'def f(a, b) = a*b + sin(u) grad (b, a); f(x^2, y)'; do
+    begin "emitted C warning-free under gcc -Wall -Wextra -pedantic: $expr"
+    sg "$expr" --format c --name wf
+    expect_rc 0
+    cp "$OUT" "$TMP/wf.c"
+    gcc -std=c99 -Wall -Wextra -pedantic -Werror -c "$TMP/wf.c" -o "$TMP/wf.o" 2>"$TMP/wf.err" ||
+        fail "gcc: $(show "$(cat "$TMP/wf.err")")"
+    end
+done
 
 # ================================================================ summary
 

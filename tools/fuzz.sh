@@ -6,7 +6,8 @@
 #
 # Builds the target with clang into build-fuzz/ (SYMGRAD_FUZZ=ON), copies the
 # seeds (tests/fuzz/seeds, tests/fuzz/regressions) into a scratch corpus, so
-# the repository is never written, and runs niced. Prints the executions and
+# the repository is never written, and runs niced, with the language's
+# words as a dictionary (tests/fuzz/symgrad.dict). Prints the executions and
 # the corpus size; exits non-zero when libFuzzer found a crash, a leak, UB,
 # a timeout or emitted C that does not compile (the input is kept in the
 # scratch crash directory it names; copy it to tests/fuzz/regressions/).
@@ -45,6 +46,7 @@ start=$(date +%s)
 nice -n 10 "$build/tests/fuzz_pipeline" -max_total_time="$seconds" \
     -max_len="${FUZZ_MAX_LEN:-4096}" -timeout="${FUZZ_TIMEOUT:-30}" \
     -rss_limit_mb=4096 -print_final_stats=1 -artifact_prefix="$crashes/" \
+    -dict="$root/tests/fuzz/symgrad.dict" \
     "$@" "$corpus" >"$log" 2>&1
 rc=$?
 elapsed=$(($(date +%s) - start))
