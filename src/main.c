@@ -37,9 +37,10 @@ static const char usage[] =
     "  --check         compare every derivative at --at with a finite difference;\n"
     "                  exit 1 when one disagrees\n"
     "  -f FILE         read the expression or program from FILE\n"
-    "  --max-depth N   refuse input nested deeper than N levels (default 10000)\n"
+    "  --max-depth N   refuse input nested deeper than N levels (default 10000;\n"
+    "                  at most 200000)\n"
     "  --max-nodes N   stop when the graph passes N nodes (default 5000000; 0 = no limit)\n"
-    "  --max-memory M  stop when the graph passes M MiB (default 2048; 0 = no limit)\n"
+    "  --max-memory M  stop when the graph passes M MiB (default 1024; 0 = no limit)\n"
     "  -h, --help      show this help\n"
     "  --version       show the version\n"
     "  --              end of options: symgrad --wrt x -- '-x^2'\n"
@@ -204,7 +205,7 @@ static int is_dir(const char *path)
 /* The deepest --max-depth allowed, and the stack each level may need: the
  * graph may be 4 levels deep per level of input, each walked by recursive
  * passes (ASan's frames are the largest). */
-#define MAX_DEPTH_ALLOWED 1000000
+#define MAX_DEPTH_ALLOWED 200000
 #define STACK_PER_LEVEL ((size_t)64 << 10)
 
 static void parse_options(int argc, char **argv, Options *o)

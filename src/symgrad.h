@@ -110,7 +110,7 @@ typedef struct {
 
 #define SG_DEFAULT_MAX_DEPTH 10000
 #define SG_DEFAULT_MAX_NODES ((size_t)5000000)
-#define SG_DEFAULT_MAX_BYTES ((size_t)2048 << 20)
+#define SG_DEFAULT_MAX_BYTES ((size_t)1024 << 20)
 
 typedef enum { SG_LIMIT_DEPTH, SG_LIMIT_NODES, SG_LIMIT_BYTES } SgLimitKind;
 
