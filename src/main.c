@@ -677,8 +677,8 @@ static _Noreturn void limit_reached(SgLimitKind kind, size_t limit)
 {
     switch (kind) {
     case SG_LIMIT_DEPTH:
-        die("the result is nested deeper than %zu levels (the limit is 4 x --max-depth; "
-            "raise it with --max-depth N)", limit);
+        die("the expression graph is nested deeper than %zu levels (the limit is 4 x "
+            "--max-depth; raise it with --max-depth N)", limit);
     case SG_LIMIT_NODES:
         die("the expression graph grew past %zu nodes (the limit; raise it with "
             "--max-nodes N, 0 for none)", limit);
