@@ -37,9 +37,10 @@ static const char usage[] =
     "  --check         compare every derivative at --at with a finite difference;\n"
     "                  exit 1 when one disagrees\n"
     "  -f FILE         read the expression or program from FILE\n"
-    "  --max-depth N   refuse input nested deeper than N levels (default 10000)\n"
+    "  --max-depth N   refuse input nested deeper than N levels (default 10000;\n"
+    "                  at most 200000)\n"
     "  --max-nodes N   stop when the graph passes N nodes (default 5000000; 0 = no limit)\n"
-    "  --max-memory M  stop when the graph passes M MiB (default 2048; 0 = no limit)\n"
+    "  --max-memory M  stop when the graph passes M MiB (default 1024; 0 = no limit)\n"
     "  -h, --help      show this help\n"
     "  --version       show the version\n"
     "  --              end of options: symgrad --wrt x -- '-x^2'\n"
@@ -204,7 +205,7 @@ static int is_dir(const char *path)
 /* The deepest --max-depth allowed, and the stack each level may need: the
  * graph may be 4 levels deep per level of input, each walked by recursive
  * passes (ASan's frames are the largest). */
-#define MAX_DEPTH_ALLOWED 1000000
+#define MAX_DEPTH_ALLOWED 200000
 #define STACK_PER_LEVEL ((size_t)64 << 10)
 
 static void parse_options(int argc, char **argv, Options *o)
@@ -609,13 +610,50 @@ static void write_c(SgCtx *ctx, const Options *o, const Query *q)
     free(h_path);
 }
 
+/* One line on standard error for the first result shown that is nan or
+ * infinite: which operation, at which point, e.g.
+ *   symgrad: warning: log(-1) is outside its domain at x = -1 (value is nan) */
+static void warn_not_finite(SgCtx *ctx, const Query *q)
+{
+    size_t k = 0;
+    int is_value = q->want_value && !isfinite(q->value);
+    while (!is_value && k < q->nderivs && isfinite(q->dvalues[k]))
+        k++;
+    if (!is_value && k == q->nderivs)
+        return;
+    Buf why = {0};
+    double v = 0;
+    Expr *e = is_value ? q->f : q->derivs[k];
+    if (domain_explain(e, q->vars, q->at, q->nvars, sg_node_count(ctx), &why, &v)) {
+        fputs("symgrad: warning: ", stderr);
+        const char *x = is_value ? "" : q->wrt[k / (q->hessian ? q->nwrt : 1)]->name;
+        const char *y = !is_value && q->hessian ? q->wrt[k % q->nwrt]->name : x;
+        if (!is_value && q->hessian && strcmp(x, y))
+            fprintf(stderr, "in d^2/d%sd%s, ", x, y);
+        else if (!is_value && q->hessian)
+            fprintf(stderr, "in d^2/d%s^2, ", x);
+        else if (!is_value && q->order == 1)
+            fprintf(stderr, "in d/d%s, ", x);
+        else if (!is_value)
+            fprintf(stderr, "in d^%d/d%s^%d, ", q->order, x, q->order);
+        fputs(why.s, stderr);
+        for (size_t i = 0; i < q->nvars; i++) {
+            char num[40];
+            fmt_double(num, sizeof num, q->at[i]);
+            fprintf(stderr, "%s%s = %s", i ? ", " : " at ", q->vars[i]->name, num);
+        }
+        fprintf(stderr, " (value is %s)\n", isnan(v) ? "nan" : v < 0 ? "-inf" : "inf");
+    }
+    buf_free(&why);
+}
+
 /* A limit passed while the graph grew: say which and how to raise it. */
 static _Noreturn void limit_reached(SgLimitKind kind, size_t limit)
 {
     switch (kind) {
     case SG_LIMIT_DEPTH:
-        die("the result is nested deeper than %zu levels (the limit is 4 x --max-depth; "
-            "raise it with --max-depth N)", limit);
+        die("the expression graph is nested deeper than %zu levels (the limit is 4 x "
+            "--max-depth; raise it with --max-depth N)", limit);
     case SG_LIMIT_NODES:
         die("the expression graph grew past %zu nodes (the limit; raise it with "
             "--max-nodes N, 0 for none)", limit);
@@ -667,6 +705,8 @@ static int run(const Options *op)
             q.nvars == 1 ? "" : "s");
     if (q.have_at && !query_evaluate(ctx, &q, o.check, &err))
         die("%s", err.msg);
+    if (q.have_at)
+        warn_not_finite(ctx, &q);
     if (o.data) {
         int status = run_data(ctx, &o, &q);
         query_free(&q);

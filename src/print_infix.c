@@ -39,14 +39,21 @@ static void pr_num(Buf *b, const Expr *e, int absval)
             emitf(b, "%lld/%lld", p, (long long)e->q);
         return;
     }
+    double v = absval && e->num < 0 ? -e->num : e->num;
+    if (!isfinite(v)) { /* what reads back as the same value, not a name */
+        emitf(b, isnan(v) ? "0/0" : v < 0 ? "-1/0" : "1/0");
+        return;
+    }
     char s[40];
-    fmt_double(s, sizeof s, absval && e->num < 0 ? -e->num : e->num);
+    fmt_double(s, sizeof s, v);
     emitf(b, "%s", s);
 }
 
 static int num_prec(const Expr *e)
 {
-    if (e->num < 0 || (!e->exact && e->num != e->num))
+    if (!isfinite(e->num)) /* 1/0, -1/0, 0/0 */
+        return P_MUL;
+    if (e->num < 0)
         return P_UNARY;
     return e->exact && e->q != 1 ? P_MUL : P_ATOM;
 }
@@ -90,7 +97,7 @@ static void pr_power(Buf *b, const Expr *base, const Expr *k, int negate)
         pr(b, k, P_POW);
         return;
     }
-    int paren = k->exact && k->q != 1; /* x^(3/2), printed for a negative k */
+    int paren = (k->exact && k->q != 1) || !isfinite(k->num); /* x^(3/2), x^(1/0) */
     emitf(b, paren ? "(" : "");
     pr_num(b, k, 1);
     emitf(b, paren ? ")" : "");

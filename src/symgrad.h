@@ -116,7 +116,7 @@ typedef struct {
 
 #define SG_DEFAULT_MAX_DEPTH 10000
 #define SG_DEFAULT_MAX_NODES ((size_t)5000000)
-#define SG_DEFAULT_MAX_BYTES ((size_t)2048 << 20)
+#define SG_DEFAULT_MAX_BYTES ((size_t)1024 << 20)
 
 typedef enum { SG_LIMIT_DEPTH, SG_LIMIT_NODES, SG_LIMIT_BYTES } SgLimitKind;
 
@@ -251,6 +251,14 @@ double eval_op(Op op, const double *a);
 
 /* Interpret e with vars[i] = vals[i] (a reference path beside the JIT). */
 double eval_expr(Expr *e, Expr **vars, const double *vals, size_t nvars);
+
+/* Why e is not finite with vars[i] = vals[i] (domain.c): writes to why the
+ * first operation, in evaluation order, that made a value nan or infinite
+ * from finite arguments ("log(-1) is outside its domain", "1/0 is a pole",
+ * "exp(1000) overflows") and its value; 0 when e is finite or nothing is to
+ * blame. id_bound is above every node id (sg_node_count). */
+int domain_explain(const Expr *e, Expr **vars, const double *vals, size_t nvars,
+                   size_t id_bound, Buf *why, double *value);
 
 /* What the emitter writes: outputs[i] as functions of params. */
 typedef struct {

@@ -1196,6 +1196,135 @@ for expr in '(x < y && y <= 2) || x == 3 ? min(x, y) : max(x, y - 2)' 'x || y &&
     end
 done
 
+# ================================================================ limits
+
+begin "input nested 100,000 deep: a clear error naming --max-depth (argument and -f)"
+LIMIT=30
+deep=$(printf 'sin(%.0s' $(seq 100000))x$(printf ')%.0s' $(seq 100000))
+printf '%s\n' "$deep" >"$TMP/deep.sym"
+sg -f "$TMP/deep.sym" --at 1
+expect_rc 2; expect_no_out
+expect_err_has 'expression nested deeper than 10000 levels (the limit; raise it with --max-depth N)'
+# one argument holds at most 128 KiB: 60,000 parentheses
+sg "$(printf '(%.0s' $(seq 60000))x$(printf ')%.0s' $(seq 60000))" --at 1
+expect_rc 2; expect_no_out
+expect_err_has 'raise it with --max-depth N'
+end
+
+begin "a 100,000-deep chain works with --max-depth raised (chain rule in one walk)"
+LIMIT=60
+sg -f "$TMP/deep.sym" --max-depth 100001 --at 0.5 --values
+expect_rc 0; expect_no_err
+[ -s "$OUT" ] || fail "no value printed"
+end
+
+begin "-(-(-... and x^x^x^... 100,000 deep stop cleanly"
+LIMIT=30
+printf '%s\n' "$(printf -- '-(%.0s' $(seq 100000))x$(printf ')%.0s' $(seq 100000))" >"$TMP/neg.sym"
+sg -f "$TMP/neg.sym"
+expect_rc 2; expect_no_out; expect_err_has '--max-depth'
+printf 'x%s\n' "$(printf '^x%.0s' $(seq 100000))" >"$TMP/pow.sym"
+sg -f "$TMP/pow.sym"
+expect_rc 2; expect_no_out; expect_err_has '--max-depth'
+end
+
+begin "the 30th derivative of x^x stops at the node limit, naming --max-nodes"
+LIMIT=60
+sg 'x^x' --order 30 --at 0.5 --max-nodes 200000
+expect_rc 2; expect_no_out
+expect_err_has 'the expression graph grew past 200000 nodes (the limit; raise it with --max-nodes N'
+end
+
+begin "--max-memory stops a blowup by the arena's size"
+LIMIT=60
+sg 'exp(sin(x)*cos(x))*x^x' --order 30 --max-memory 8 --max-nodes 0
+expect_rc 2; expect_no_out
+expect_err_has 'the expression graph grew past 8 MiB (the limit; raise it with --max-memory'
+end
+
+# (the derivatives only: the emitted file, which --at compiles, declares
+# each of the 10,000 partials with 10,000 parameters, so its size is
+# quadratic in the variables)
+begin "a gradient in 10,000 variables is not quadratic (memo by hash, variable masks)"
+LIMIT=60
+awk 'BEGIN { for (i = 0; i < 10000; i++) printf "%sx%d^2", i ? "+" : "", i; print "" }' >"$TMP/grad.sym"
+sg -f "$TMP/grad.sym"
+expect_rc 0; expect_no_err
+[ "$(grep -c '^d/dx' "$OUT")" = 10000 ] || fail "expected 10000 partials, got $(grep -c '^d/dx' "$OUT")"
+grep -qx 'd/dx10 f = 2\*x10' "$OUT" || fail "d/dx10 is not 2*x10: $(grep '^d/dx10 ' "$OUT")"
+end
+
+begin "a 200,000-term sum differentiates and evaluates"
+LIMIT=60
+awk 'BEGIN { for (i = 1; i <= 200000; i++) printf "%ssin(%d*x)", (i > 1 ? "+" : ""), i; print "" }' >"$TMP/big.sym"
+sg -f "$TMP/big.sym" --at 1 --values
+expect_rc 0; expect_no_err
+expect_nums '86665.220220712421'
+end
+
+# ================================================================ numbers outside a domain
+
+begin "log(-1): nan on stdout, one warning naming the function and the point"
+sg 'log(x)' --order 0 --at -1
+expect_rc 0
+expect_out 'log(x)
+  at x = -1: nan'
+expect_err_has 'symgrad: warning: log(-1) is outside its domain at x = -1 (value is nan)'
+[ "$(wc -l <"$ERR")" = 1 ] || fail "expected one line on stderr"
+end
+
+begin "--values stays numbers only; the warning goes to stderr"
+sg 'sqrt(x)' --at -1 --values
+expect_rc 0; expect_out 'nan'
+expect_err_has 'in d/dx, 1/sqrt(-1) is outside its domain at x = -1 (value is nan)'
+sg '1/x' --at 0 --values
+expect_rc 0; expect_out '-inf'
+expect_err_has 'in d/dx, 0^(-2) is a pole at x = 0 (value is inf)'
+sg 'exp(x)' --at 1000 --values --order 0
+expect_rc 0; expect_out 'inf'
+expect_err_has 'exp(1000) overflows at x = 1000 (value is inf)'
+end
+
+begin "acosh(0.5), atanh(1), (-8)^(1/3): nan and inf as printf prints them"
+sg 'acosh(x)' --order 0 --at 0.5 --values
+expect_out 'nan'; expect_err_has 'acosh(0.5) is outside its domain'
+sg 'atanh(x)' --order 0 --at 1 --values
+expect_out 'inf'; expect_err_has 'atanh(1) is a pole'
+sg '(-8)^(1/3)' --values
+expect_out 'nan'; expect_err_has 'is outside its domain (value is nan)'
+end
+
+begin "JSON: values that are not finite are null (JSON has no nan), with the warning"
+sg 'log(x)' --at -1 --format json --order 0
+expect_rc 0
+expect_out_has '"value": null'
+expect_err_has 'log(-1) is outside its domain'
+end
+
+begin "finite results give no warning"
+sg 'log(x)' --at 2 --values
+expect_rc 0; expect_no_err
+end
+
+begin "infinite and nan constants print as 1/0, -1/0, 0/0 and read back the same"
+for e in '1/0*x' '0/0*x' 'x^(1/0)' '-x/0' 'x^(-1/0)' 'y*x^(-1/0)' 'x - 1/0'; do
+    sg "$e" --order 0
+    first=$(head -n 1 "$OUT")
+    case $first in *inf*|*nan*) fail "'$e' printed as '$first'" ;; esac
+    sg "$first" --order 0
+    [ "$(head -n 1 "$OUT")" = "$first" ] || fail "'$first' reads back as '$(head -n 1 "$OUT")'"
+done
+sg '1/0*x'
+expect_out 'd/dx 1/0*x = 1/0'
+end
+
+begin "--emit-c writes files with the usual permissions, not 0600"
+sg 'x^2' --emit-c "$TMP/perm.c"
+expect_rc 0
+mode=$(umask 022; stat -c %a "$TMP/perm.c")
+[ "$mode" = 644 ] || [ "$(umask)" != 0022 ] || fail "mode $mode"
+end
+
 # ================================================================ summary
 
 echo "$PASSED passed, $FAILED failed"

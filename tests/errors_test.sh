@@ -32,6 +32,12 @@ printf 'x^2\n' >"$TMP/noperm"
 chmod 000 "$TMP/noperm"
 mkdir "$TMP/dir" "$TMP/out"
 printf 'a = x\nb = sin(a\n' >"$TMP/line2"
+printf 'x,z\n1,2\n' >"$TMP/csv_extra"
+printf 'x\n1\n' >"$TMP/csv_missing"
+printf 'x,x\n1,2\n' >"$TMP/csv_twice"
+mkdir "$TMP/tpl"
+printf '{{oops}}' >"$TMP/tpl/header.h"
+: >"$TMP/tpl/source.c"
 
 PASSED=0 FAILED=0 SKIPPED=0
 while IFS= read -r row || [ -n "$row" ]; do
