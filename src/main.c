@@ -536,12 +536,12 @@ static void default_name(char *out, size_t size, const char *path)
 static int run_data(SgCtx *ctx, const Options *o, const Query *q)
 {
     SgError err;
+    FILE *in = strcmp(o->data, "-") ? fopen(o->data, "rb") : stdin; /* before the JIT's state */
+    if (!in)
+        die("cannot read '%s': %s", o->data, strerror(errno));
     Jit *jit = query_compile(ctx, q, &err);
     if (!jit)
         die("%s", err.msg);
-    FILE *in = strcmp(o->data, "-") ? fopen(o->data, "rb") : stdin;
-    if (!in)
-        die("cannot read '%s': %s", o->data, strerror(errno));
     int ok = data_run(q, jit_symbol(jit, "sg_batch"), in, stdout,
                       in == stdin ? "<stdin>" : o->data, &err);
     if (in != stdin)
