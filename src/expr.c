@@ -84,7 +84,7 @@ static void table_free(void *p, size_t n, size_t size)
         munmap(p, table_bytes(n, size));
 }
 
-static void grow_table(SgCtx *ctx);
+static void rehash(SgCtx *ctx, size_t cap);
 
 SgCtx *sg_new(void)
 {
@@ -117,8 +117,11 @@ size_t sg_node_count(const SgCtx *ctx) { return ctx->count; }
 /* Grow the intern table once, up front, for about `nodes` nodes. */
 void sg_reserve(SgCtx *ctx, size_t nodes)
 {
-    while (nodes * 4 > ctx->cap * 3 && ctx->cap < ((size_t)1 << 40))
-        grow_table(ctx);
+    size_t cap = ctx->cap;
+    while (nodes * 4 > cap * 3 && cap < ((size_t)1 << 40))
+        cap *= 2;
+    if (cap > ctx->cap)
+        rehash(ctx, cap);
 }
 
 void sg_set_limits(SgCtx *ctx, const SgLimits *lim, SgLimitHandler on_limit)
@@ -272,9 +275,9 @@ static size_t slot_for(uint32_t h, size_t cap)
     return h & (cap - 1);
 }
 
-static void grow_table(SgCtx *ctx)
+/* Move the intern table to cap slots (a power of two, above the count). */
+static void rehash(SgCtx *ctx, size_t cap)
 {
-    size_t cap = ctx->cap * 2;
     Expr **t = table_alloc(cap, sizeof *t);
     uint32_t *hs = table_alloc(cap, sizeof *hs);
     for (size_t i = 0; i < ctx->cap; i++) {
@@ -345,7 +348,7 @@ Expr *expr_intern(SgCtx *ctx, Op op, Expr **args, size_t n, double num,
     ctx->table[i] = e;
     ctx->hashes[i] = h;
     if (++ctx->count * 4 > ctx->cap * 3)
-        grow_table(ctx);
+        rehash(ctx, ctx->cap * 2);
     return e;
 }
 

@@ -141,12 +141,14 @@ static int check_all(SgCtx *ctx, Query *q, BatchFn batch, SgError *err)
                 /* what rounding hi and lo alone may move dk by */
                 double round = 8 * DBL_EPSILON * fmax(fabs(hi), fabs(lo)) / step;
                 double e = fabs(dk - prev) + round + prev_round;
-                if (k == 1 || e < spread)
-                    spread = k == 1 ? INFINITY : e, fd = dk;
+                if (k == 1)
+                    fd = dk;
+                else if (e < spread)
+                    spread = e, fd = dk;
                 prev = dk;
                 prev_round = round;
             }
-            if (isnan(spread))
+            if (!isfinite(spread)) /* no two steps agreed: no allowance for error */
                 spread = 0;
         }
         double d = q->dvalues[i];
@@ -178,8 +180,7 @@ int query_evaluate(SgCtx *ctx, Query *q, int check, SgError *err)
             hess(q->at, q->dvalues);
             q->gvalues = xmalloc(q->nwrt * sizeof *q->gvalues);
             memcpy(q->gvalues, row + 1, q->nwrt * sizeof *row);
-        }
-        else if (q->order == 0) /* each "derivative" is f itself; the file has no partials */
+        } else if (q->order == 0) /* each "derivative" is f itself; the file has no partials */
             for (size_t i = 0; i < q->nderivs; i++)
                 q->dvalues[i] = row[0];
         else

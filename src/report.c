@@ -33,10 +33,11 @@ static void pr_value(Buf *b, double v)
     emitf(b, "%s", s);
 }
 
-static void pr_point(Buf *b, const Query *q)
+/* "  at x = 1, y = 2", or "  value" for a constant */
+static void pr_point_vars(Buf *b, const Query *q)
 {
     if (!q->nvars) {
-        emitf(b, "  value: ");
+        emitf(b, "  value");
         return;
     }
     emitf(b, "  at ");
@@ -44,6 +45,11 @@ static void pr_point(Buf *b, const Query *q)
         emitf(b, "%s%s = ", i ? ", " : "", q->vars[i]->name);
         pr_value(b, q->at[i]);
     }
+}
+
+static void pr_point(Buf *b, const Query *q)
+{
+    pr_point_vars(b, q);
     emitf(b, ": ");
 }
 
@@ -73,9 +79,7 @@ static void human(Buf *b, const Query *q, int check)
     if (long_f)
         emitf(b, "f = %s\n", f);
     if (long_at) {
-        pr_point(b, q);
-        b->len -= 2; /* the ": " the values would follow */
-        b->s[b->len] = 0;
+        pr_point_vars(b, q);
         emitf(b, "\n");
     }
     for (size_t i = 0; i < q->nderivs; i++) {

@@ -73,24 +73,21 @@ static void buf_append(Buf *b, const char *s, size_t n)
     b->s[b->len] = 0;
 }
 
-/* Digits of v, right-aligned in out[0..24), written backwards. */
-static size_t fmt_u64(char *end, unsigned long long v)
+/* The decimal digits of u, after a '-' when negative. */
+static void buf_put_digits(Buf *b, unsigned long long u, int negative)
 {
-    char *p = end;
+    char d[24], *p = d + sizeof d;
     do
-        *--p = (char)('0' + v % 10);
-    while (v /= 10);
-    return (size_t)(end - p);
+        *--p = (char)('0' + u % 10);
+    while (u /= 10);
+    if (negative)
+        *--p = '-';
+    buf_append(b, p, (size_t)(d + sizeof d - p));
 }
 
 static void buf_put_int(Buf *b, long long v)
 {
-    char d[24];
-    unsigned long long u = v < 0 ? 0 - (unsigned long long)v : (unsigned long long)v;
-    size_t n = fmt_u64(d + sizeof d, u);
-    if (v < 0)
-        d[sizeof d - ++n] = '-';
-    buf_append(b, d + sizeof d - n, n);
+    buf_put_digits(b, v < 0 ? 0 - (unsigned long long)v : (unsigned long long)v, v < 0);
 }
 
 typedef union {
@@ -139,14 +136,12 @@ void vemitf(Buf *b, const char *fmt, va_list ap)
         } else if (*f == 'd') {
             buf_put_int(b, va_arg(ap, int));
         } else if (*f == 'u') {
-            buf_put_int(b, va_arg(ap, unsigned));
+            buf_put_digits(b, va_arg(ap, unsigned), 0);
         } else if (f[0] == 'l' && f[1] == 'l' && f[2] == 'd') {
             buf_put_int(b, va_arg(ap, long long));
             f += 2;
         } else if (f[0] == 'z' && f[1] == 'u') {
-            char d[24];
-            size_t n = fmt_u64(d + sizeof d, va_arg(ap, size_t));
-            buf_append(b, d + sizeof d - n, n);
+            buf_put_digits(b, va_arg(ap, size_t), 0);
             f++;
         } else if (*f == '%') {
             buf_putc(b, '%');
