@@ -20,7 +20,9 @@
 /* f'(u) for a one-argument function f. */
 static Expr *unary_rule(SgCtx *ctx, Op op, Expr *u)
 {
-    Expr *sq = POW(u, INT(2)), *half = RAT(-1, 2);
+/* built only by the rules that use them: the rest would leave garbage nodes */
+#define sq POW(u, INT(2))
+#define half RAT(-1, 2)
     switch (op) {
     case OP_ABS: return F1(SIGN, u);
     case OP_ACOS: return NEG(POW(SUB(INT(1), sq), half));
@@ -53,6 +55,8 @@ static Expr *unary_rule(SgCtx *ctx, Op op, Expr *u)
     case OP_TANH: return SUB(INT(1), POW(F1(TANH, u), INT(2)));
     default: return INT(0); /* sign, floor, ceil, stop: piecewise constant */
     }
+#undef sq
+#undef half
 }
 
 /* d(u^v) = v u^(v-1) u' when v is constant, else u^v (v' log u + v u'/u). */
@@ -70,8 +74,10 @@ static Expr *pow_rule(SgCtx *ctx, Expr *e, Expr *x)
 /* Sum over i of d(args[i]) times every other factor. */
 static Expr *product_rule(SgCtx *ctx, Expr *e, Expr *x)
 {
-    Expr **terms = sg_alloc(ctx, e->n * sizeof *terms);
-    Expr **f = sg_alloc(ctx, e->n * sizeof *f);
+    /* most products are short: their lists live on the stack, not the arena */
+    Expr *small[2][8];
+    Expr **terms = e->n <= 8 ? small[0] : sg_alloc(ctx, e->n * sizeof *terms);
+    Expr **f = e->n <= 8 ? small[1] : sg_alloc(ctx, e->n * sizeof *f);
     size_t nt = 0;
     for (uint32_t i = 0; i < e->n; i++) {
         Expr *d = deriv(ctx, e->args[i], x);

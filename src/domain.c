@@ -71,13 +71,13 @@ static void describe(Buf *b, const Walk *w, const Expr *e)
     if (e->op == OP_POW) {
         const Expr *k = e->args[1];
         double base = w->val[e->args[0]->id];
-        if (k->op == OP_NUM && k->exact && (k->q == 1 || k->q == 2) && k->p == -1) {
-            emitf(b, k->q == 1 ? "1/" : "1/sqrt(");
-            put_num(b, base, k->q == 1);
-            emitf(b, k->q == 1 ? "" : ")");
+        if (k->op == OP_NUM && k->exact && (expr_q(k) == 1 || expr_q(k) == 2) && expr_p(k) == -1) {
+            emitf(b, expr_q(k) == 1 ? "1/" : "1/sqrt(");
+            put_num(b, base, expr_q(k) == 1);
+            emitf(b, expr_q(k) == 1 ? "" : ")");
             return;
         }
-        if (k->op == OP_NUM && k->exact && k->p == 1 && k->q == 2) {
+        if (k->op == OP_NUM && k->exact && expr_p(k) == 1 && expr_q(k) == 2) {
             emitf(b, "sqrt(");
             put_num(b, base, 0);
             emitf(b, ")");

@@ -347,17 +347,17 @@ static int is_inverse(const Expr *e)
 static Code divisor(Emitter *em, const Expr *e)
 {
     Expr *b = e->args[0], *k = e->args[1];
-    if (expr_is_int(k) && -k->p <= MAX_INT_POWER)
-        return int_power(em, b, -k->p);
+    if (expr_is_int(k) && -expr_p(k) <= MAX_INT_POWER)
+        return int_power(em, b, -expr_p(k));
     /* b^k where b^-k is already a temporary (sqrt(u) and 1/sqrt(u)): divide by it */
     Expr *pos = !em->ctx ? NULL
-                : expr_pow(em->ctx, b, k->exact ? expr_rat(em->ctx, -k->p, k->q)
+                : expr_pow(em->ctx, b, k->exact ? expr_rat(em->ctx, -expr_p(k), expr_q(k))
                                                 : expr_num(em->ctx, -k->num));
     if (pos && lookup(em, pos))
         return code(xstrdup(lookup(em, pos)), C_ATOM);
     Code cb = value(em, b);
     Code r;
-    if (k->exact && k->p == -1 && k->q == 2) {
+    if (k->exact && expr_p(k) == -1 && expr_q(k) == 2) {
         r = codef(C_ATOM, "sqrt%s(%s)", em->suffix, cb.text);
     } else {
         char s[48], x[64];
@@ -376,8 +376,8 @@ static Code divisor(Emitter *em, const Expr *e)
 static Code power(Emitter *em, Expr *e)
 {
     Expr *b = e->args[0], *k = e->args[1];
-    if (expr_is_int(k) && k->p > 0 && k->p <= MAX_INT_POWER)
-        return int_power(em, b, k->p);
+    if (expr_is_int(k) && expr_p(k) > 0 && expr_p(k) <= MAX_INT_POWER)
+        return int_power(em, b, expr_p(k));
     if (is_inverse(e)) {
         char *d = at(divisor(em, e), C_UNARY);
         Code r = codef(C_MUL, "1.0%s / %s", em->suffix, d);
@@ -385,7 +385,7 @@ static Code power(Emitter *em, Expr *e)
         return r;
     }
     Code cb = value(em, b);
-    if (k->op == OP_NUM && k->exact && k->q == 2 && k->p == 1) {
+    if (k->op == OP_NUM && k->exact && expr_q(k) == 2 && expr_p(k) == 1) {
         Code r = codef(C_ATOM, "sqrt%s(%s)", em->suffix, cb.text);
         free(cb.text);
         return r;
@@ -427,19 +427,19 @@ static Code nary(Emitter *em, Expr *e)
                 free(c.text);
             emitf(&t, k ? (neg ? " - %s" : " + %s") : (neg ? "-%s" : "%s"), s);
             free(s);
-        } else if (i == 0 && a->op == OP_NUM && a->exact && a->q != 1 && e->n > 1) {
+        } else if (i == 0 && a->op == OP_NUM && a->exact && expr_q(a) != 1 && e->n > 1) {
             /* p/q * rest -> p * rest / q: exact where 1/q is not */
             free(c.text);
-            if (a->p == -1)
+            if (expr_p(a) == -1)
                 emitf(&t, "-");
-            else if (a->p != 1)
-                emitf(&t, "%lld.0%s * ", (long long)a->p, em->suffix);
+            else if (expr_p(a) != 1)
+                emitf(&t, "%lld.0%s * ", (long long)expr_p(a), em->suffix);
             Code d = value(em, e->args[order[++k]]);
-            char *s = at(d, a->p == -1 ? C_UNARY : C_MUL);
+            char *s = at(d, expr_p(a) == -1 ? C_UNARY : C_MUL);
             emitf(&t, "%s", s);
             free(s);
-            denominator = a->q;
-        } else if (i == 0 && expr_is_int(a) && a->p == -1 && e->n > 1) {
+            denominator = expr_q(a);
+        } else if (i == 0 && expr_is_int(a) && expr_p(a) == -1 && e->n > 1) {
             free(c.text);
             emitf(&t, "-");
             k++;

@@ -28,10 +28,11 @@ typedef struct {
     size_t cap;
 } DerivMemo;
 
+#define SMALL_INT 8
+
 struct SgCtx {
     Block *blocks;     /* the arena, newest block first */
-    Expr **table;      /* intern table, open addressing */
-    uint32_t *hashes;  /* hashes[i] = table[i]->hash: probes stay in one array */
+    uint64_t *table;   /* intern table, open addressing: slot_pack(node) */
     size_t cap, count; /* slots, nodes */
     DerivMemo direct[DIRECT_VARS]; /* the first variables: by node id */
     size_t ndirect;
@@ -39,6 +40,7 @@ struct SgCtx {
     size_t bytes;      /* allocated to the arena */
     SgLimits lim;      /* how large the graph may grow */
     SgLimitHandler on_limit;
+    Expr *small[2 * SMALL_INT + 1]; /* the integers -SMALL_INT..SMALL_INT, once made */
 };
 
 static void *xcalloc(size_t n, size_t size)
@@ -91,7 +93,6 @@ SgCtx *sg_new(void)
     SgCtx *ctx = xcalloc(1, sizeof *ctx);
     ctx->cap = 1024;
     ctx->table = xcalloc(ctx->cap, sizeof *ctx->table);
-    ctx->hashes = xcalloc(ctx->cap, sizeof *ctx->hashes);
     ctx->lim = (SgLimits){SG_DEFAULT_MAX_DEPTH, SG_DEFAULT_MAX_NODES, SG_DEFAULT_MAX_BYTES};
     return ctx;
 }
@@ -107,7 +108,6 @@ void sg_free(SgCtx *ctx)
     for (size_t i = 0; i < ctx->ndirect; i++)
         free(ctx->direct[i].by_id);
     map_free(&ctx->deriv);
-    table_free(ctx->hashes, ctx->cap, sizeof *ctx->hashes);
     table_free(ctx->table, ctx->cap, sizeof *ctx->table);
     free(ctx);
 }
@@ -186,6 +186,10 @@ static void *arena_alloc(SgCtx *ctx, size_t n)
             over_limit(ctx, SG_LIMIT_BYTES, ctx->lim.max_bytes);
         ctx->bytes += total;
         b = size >= HUGE_PAGE ? aligned_alloc(HUGE_PAGE, total) : malloc(total);
+        if (b && ((uint64_t)(uintptr_t)b + total) >> 48) { /* a slot could not hold it */
+            free(b);
+            b = NULL;
+        }
         if (!b) {
             fputs("symgrad: error: out of memory\n", stderr);
             abort();
@@ -253,7 +257,7 @@ static int node_equal(const Expr *e, Op op, Expr **args, size_t n, double num,
         if (e->exact != exact)
             return 0;
         if (exact)
-            return e->p == p && e->q == q;
+            return expr_p(e) == p && expr_q(e) == q;
         return !memcmp(&e->num, &num, sizeof num);
     }
     if (op == OP_VAR)
@@ -275,25 +279,31 @@ static size_t slot_for(uint32_t h, size_t cap)
     return h & (cap - 1);
 }
 
+/* A slot holds the node's address in its low 48 bits (user-space addresses
+ * fit: the arena checks) and the top 16 bits of its hash above them, so a
+ * probe reads one array and touches a node only when those bits agree. */
+#define SLOT_ADDR(s) ((Expr *)(uintptr_t)((s) & (((uint64_t)1 << 48) - 1)))
+static uint64_t slot_pack(const Expr *e, uint32_t h)
+{
+    return (uint64_t)(uintptr_t)e | (uint64_t)(h >> 16) << 48;
+}
+static int slot_tag_is(uint64_t s, uint32_t h) { return (uint32_t)(s >> 48) == h >> 16; }
+
 /* Move the intern table to cap slots (a power of two, above the count). */
 static void rehash(SgCtx *ctx, size_t cap)
 {
-    Expr **t = table_alloc(cap, sizeof *t);
-    uint32_t *hs = table_alloc(cap, sizeof *hs);
+    uint64_t *t = table_alloc(cap, sizeof *t);
     for (size_t i = 0; i < ctx->cap; i++) {
-        Expr *e = ctx->table[i];
-        if (!e)
+        uint64_t s = ctx->table[i];
+        if (!s)
             continue;
-        size_t j = slot_for(e->hash, cap);
+        size_t j = slot_for(SLOT_ADDR(s)->hash, cap);
         while (t[j])
             j = (j + 1) & (cap - 1);
-        t[j] = e;
-        hs[j] = e->hash;
+        t[j] = s;
     }
     table_free(ctx->table, ctx->cap, sizeof *ctx->table);
-    table_free(ctx->hashes, ctx->cap, sizeof *ctx->hashes);
     ctx->table = t;
-    ctx->hashes = hs;
     ctx->cap = cap;
 }
 
@@ -309,12 +319,12 @@ Expr *expr_intern(SgCtx *ctx, Op op, Expr **args, size_t n, double num,
     }
     uint32_t h = node_hash(op, args, n, num, exact, p, q, name, fn);
     size_t i = slot_for(h, ctx->cap);
-    for (Expr *e; (e = ctx->table[i]); i = (i + 1) & (ctx->cap - 1))
-        if (ctx->hashes[i] == h && node_equal(e, op, args, n, num, exact, p, q, name, fn))
-            return e;
+    for (uint64_t s; (s = ctx->table[i]); i = (i + 1) & (ctx->cap - 1))
+        if (slot_tag_is(s, h) && node_equal(SLOT_ADDR(s), op, args, n, num, exact, p, q, name, fn))
+            return SLOT_ADDR(s);
     if (ctx->lim.max_nodes && ctx->count >= ctx->lim.max_nodes)
         over_limit(ctx, SG_LIMIT_NODES, ctx->lim.max_nodes);
-    Expr *e = arena_alloc(ctx, sizeof *e + n * sizeof(Expr *));
+    Expr *e = arena_alloc(ctx, sizeof *e + (op == OP_NUM ? 2 * sizeof(int64_t) : n * sizeof(Expr *)));
     e->op = (uint8_t)op;
     e->exact = (uint8_t)exact;
     e->n = (uint32_t)n;
@@ -324,8 +334,10 @@ Expr *expr_intern(SgCtx *ctx, Op op, Expr **args, size_t n, double num,
         e->fn = fn;
     } else if (op != OP_VAR) {
         e->num = num;
-        e->p = p;
-        e->q = q;
+        if (op == OP_NUM) { /* read back by expr_p and expr_q */
+            memcpy(e->args, &p, sizeof p);
+            memcpy((char *)e->args + sizeof p, &q, sizeof q);
+        }
     }
     e->mark = 0;
     e->depth = 1;
@@ -345,8 +357,7 @@ Expr *expr_intern(SgCtx *ctx, Op op, Expr **args, size_t n, double num,
     }
     if (n)
         memcpy(e->args, args, n * sizeof(Expr *));
-    ctx->table[i] = e;
-    ctx->hashes[i] = h;
+    ctx->table[i] = slot_pack(e, h);
     if (++ctx->count * 4 > ctx->cap * 3)
         rehash(ctx, ctx->cap * 2);
     return e;
@@ -373,7 +384,14 @@ Expr *expr_num(SgCtx *ctx, double v)
     return expr_intern(ctx, OP_NUM, NULL, 0, v, 0, 0, 1, NULL, NULL);
 }
 
-Expr *expr_int(SgCtx *ctx, int64_t v) { return expr_rat(ctx, v, 1); }
+/* The rules ask for 0, 1, -1 and 2 all the time: those skip the table. */
+Expr *expr_int(SgCtx *ctx, int64_t v)
+{
+    if (v < -SMALL_INT || v > SMALL_INT)
+        return expr_rat(ctx, v, 1);
+    Expr **e = &ctx->small[v + SMALL_INT];
+    return *e ? *e : (*e = expr_rat(ctx, v, 1));
+}
 
 Expr *expr_rat(SgCtx *ctx, int64_t p, int64_t q)
 {
@@ -414,9 +432,9 @@ Expr *expr_constant(SgCtx *ctx, Op op)
                        NULL, NULL);
 }
 
-int expr_is_int(const Expr *e) { return e->op == OP_NUM && e->exact && e->q == 1; }
+int expr_is_int(const Expr *e) { return e->op == OP_NUM && e->exact && expr_q(e) == 1; }
 int expr_is_zero(const Expr *e) { return e->op == OP_NUM && e->num == 0; }
-int expr_is_one(const Expr *e) { return e->op == OP_NUM && e->exact && e->p == 1 && e->q == 1; }
+int expr_is_one(const Expr *e) { return e->op == OP_NUM && e->exact && expr_p(e) == 1 && expr_q(e) == 1; }
 
 /* ---- maps ---------------------------------------------------------------- */
 
@@ -494,7 +512,7 @@ size_t expr_free_vars(Expr **roots, size_t nroots, Expr ***out)
         stack[sp++] = roots[r];
         while (sp) {
             Expr *e = stack[--sp];
-            if (e->mark == epoch)
+            if (e->mark == epoch || !e->vars) /* seen, or no variable below */
                 continue;
             e->mark = epoch;
             if (e->op == OP_VAR) {

@@ -32,11 +32,11 @@ static int negative(const Expr *e)
 static void pr_num(Buf *b, const Expr *e, int absval)
 {
     if (e->exact) {
-        long long p = absval && e->p < 0 ? -(long long)e->p : (long long)e->p;
-        if (e->q == 1)
+        long long p = absval && expr_p(e) < 0 ? -(long long)expr_p(e) : (long long)expr_p(e);
+        if (expr_q(e) == 1)
             emitf(b, "%lld", p);
         else
-            emitf(b, "%lld/%lld", p, (long long)e->q);
+            emitf(b, "%lld/%lld", p, (long long)expr_q(e));
         return;
     }
     double v = absval && e->num < 0 ? -e->num : e->num;
@@ -55,7 +55,7 @@ static int num_prec(const Expr *e)
         return P_MUL;
     if (e->num < 0)
         return P_UNARY;
-    return e->exact && e->q != 1 ? P_MUL : P_ATOM;
+    return e->exact && expr_q(e) != 1 ? P_MUL : P_ATOM;
 }
 
 static int prec(const Expr *e)
@@ -67,8 +67,8 @@ static int prec(const Expr *e)
     case OP_POW:
         if (in_denominator(e))
             return P_MUL;
-        return e->args[1]->op == OP_NUM && e->args[1]->exact && e->args[1]->p == 1 &&
-                       e->args[1]->q == 2
+        return e->args[1]->op == OP_NUM && e->args[1]->exact && expr_p(e->args[1]) == 1 &&
+                       expr_q(e->args[1]) == 2
                    ? P_ATOM : P_POW;
     case OP_SELECT: return P_SELECT;
     case OP_OR: return P_OR;
@@ -97,7 +97,7 @@ static void pr_power(Buf *b, const Expr *base, const Expr *k, int negate)
         pr(b, k, P_POW);
         return;
     }
-    int paren = (k->exact && k->q != 1) || !isfinite(k->num); /* x^(3/2), x^(1/0) */
+    int paren = (k->exact && expr_q(k) != 1) || !isfinite(k->num); /* x^(3/2), x^(1/0) */
     emitf(b, paren ? "(" : "");
     pr_num(b, k, 1);
     emitf(b, paren ? ")" : "");
@@ -118,17 +118,17 @@ static void pr_product(Buf *b, const Expr *e, int absval)
     const Expr *const *f = e->op == OP_MUL ? (const Expr *const *)e->args : &e;
     uint32_t n = e->op == OP_MUL ? e->n : 1, i = 0;
     const Expr *c = f[0]->op == OP_NUM ? f[i++] : NULL;
-    int nnum = 0, nden = c && c->exact && c->q != 1;
+    int nnum = 0, nden = c && c->exact && expr_q(c) != 1;
     for (uint32_t j = i; j < n; j++)
         in_denominator(f[j]) ? nden++ : nnum++;
     if (c && c->num < 0 && !absval)
         emitf(b, "-");
     int wrote = 0;
     /* a coefficient of 1 or -1 (or 1/q), exact or not, is only its sign */
-    int unit = c && (c->exact ? c->p == 1 || c->p == -1 : fabs(c->num) == 1);
+    int unit = c && (c->exact ? expr_p(c) == 1 || expr_p(c) == -1 : fabs(c->num) == 1);
     if (c && (!unit || !nnum)) {
         if (c->exact)
-            emitf(b, "%lld", (long long)(c->p < 0 ? -c->p : c->p));
+            emitf(b, "%lld", (long long)(expr_p(c) < 0 ? -expr_p(c) : expr_p(c)));
         else
             pr_num(b, c, 1);
         wrote = 1;
@@ -148,8 +148,8 @@ static void pr_product(Buf *b, const Expr *e, int absval)
     int paren = nden > 1; /* one factor binds tighter than / by itself */
     emitf(b, paren ? "(" : "");
     int first = 1;
-    if (c && c->exact && c->q != 1) {
-        emitf(b, "%lld", (long long)c->q);
+    if (c && c->exact && expr_q(c) != 1) {
+        emitf(b, "%lld", (long long)expr_q(c));
         first = 0;
     }
     for (uint32_t j = i; j < n; j++) {

@@ -22,10 +22,10 @@ static Expr *num_add(SgCtx *ctx, const Expr *a, const Expr *b)
 {
     if (a->exact && b->exact) {
         int64_t x, y, p, q;
-        if (!__builtin_mul_overflow(a->p, b->q, &x) &&
-            !__builtin_mul_overflow(b->p, a->q, &y) &&
+        if (!__builtin_mul_overflow(expr_p(a), expr_q(b), &x) &&
+            !__builtin_mul_overflow(expr_p(b), expr_q(a), &y) &&
             !__builtin_add_overflow(x, y, &p) &&
-            !__builtin_mul_overflow(a->q, b->q, &q))
+            !__builtin_mul_overflow(expr_q(a), expr_q(b), &q))
             return expr_rat(ctx, p, q);
     }
     return expr_num(ctx, a->num + b->num);
@@ -35,8 +35,8 @@ static Expr *num_mul(SgCtx *ctx, const Expr *a, const Expr *b)
 {
     if (a->exact && b->exact) {
         int64_t p, q;
-        if (!__builtin_mul_overflow(a->p, b->p, &p) &&
-            !__builtin_mul_overflow(a->q, b->q, &q))
+        if (!__builtin_mul_overflow(expr_p(a), expr_p(b), &p) &&
+            !__builtin_mul_overflow(expr_q(a), expr_q(b), &q))
             return expr_rat(ctx, p, q);
     }
     return expr_num(ctx, a->num * b->num);
@@ -70,23 +70,23 @@ static Expr *num_pow(SgCtx *ctx, const Expr *a, const Expr *b)
 {
     if (!a->exact || !b->exact)
         return expr_num(ctx, pow(a->num, b->num));
-    if (b->p == 0)
+    if (expr_p(b) == 0)
         return expr_int(ctx, 1);
-    if (b->q > 64 || b->p > 64 || b->p < -64)
+    if (expr_q(b) > 64 || expr_p(b) > 64 || expr_p(b) < -64)
         return NULL;
-    int64_t p = a->p, q = a->q;
-    if (b->q != 1) { /* a root: exact only for perfect powers of a >= 0 */
+    int64_t p = expr_p(a), q = expr_q(a);
+    if (expr_q(b) != 1) { /* a root: exact only for perfect powers of a >= 0 */
         if (p < 0)
             return NULL;
-        p = iroot(p, b->q);
-        q = iroot(q, b->q);
+        p = iroot(p, expr_q(b));
+        q = iroot(q, expr_q(b));
         if (p < 0 || q < 0)
             return NULL;
     }
-    int64_t k = b->p < 0 ? -b->p : b->p, pk, qk;
+    int64_t k = expr_p(b) < 0 ? -expr_p(b) : expr_p(b), pk, qk;
     if (!ipow(p, k, &pk) || !ipow(q, k, &qk))
-        return b->q == 1 ? expr_num(ctx, pow(a->num, b->num)) : NULL;
-    return b->p < 0 ? expr_rat(ctx, qk, pk) : expr_rat(ctx, pk, qk);
+        return expr_q(b) == 1 ? expr_num(ctx, pow(a->num, b->num)) : NULL;
+    return expr_p(b) < 0 ? expr_rat(ctx, qk, pk) : expr_rat(ctx, pk, qk);
 }
 
 /* ---- the canonical order --------------------------------------------------- */
@@ -538,7 +538,7 @@ static Expr *fold_call(SgCtx *ctx, Op op, Expr **args, size_t n)
     if (!exact)
         return expr_num(ctx, eval_op(op, v));
     if (op == OP_ABS)
-        return args[0]->p < 0 ? expr_rat(ctx, -args[0]->p, args[0]->q) : args[0];
+        return expr_p(args[0]) < 0 ? expr_rat(ctx, -expr_p(args[0]), expr_q(args[0])) : args[0];
     if (op == OP_MIN || op == OP_MAX || op == OP_CLAMP || op == OP_RELU) {
         double r = eval_op(op, v);
         for (size_t i = 0; i < n; i++)

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #define SYMGRAD_VERSION "0.1.0"
 
@@ -80,16 +81,30 @@ struct Expr {
     uint32_t depth;    /* 1 for a leaf, else 1 + the deepest argument */
     uint32_t mark;     /* scratch for whole-graph walks (expr_free_vars) */
     uint64_t vars;     /* bit hash(name) % 64 of each variable below: 0 = constant */
-    union {            /* by op: the graph's largest part is these nodes */
-        struct {
-            double num;    /* OP_NUM, OP_PI, OP_E: the value */
-            int64_t p, q;  /* OP_NUM when exact: p/q in lowest terms, q > 0 */
-        };
+    union {            /* by op */
+        double num;        /* OP_NUM, OP_PI, OP_E: the value */
         const char *name;  /* OP_VAR: interned name */
         const UserFn *fn;  /* OP_CALL: the definition called */
     };
+    /* the arguments; an OP_NUM, which has none, keeps its rational here
+     * (read with expr_p, expr_q), so other nodes carry no room for it */
     Expr *args[];      /* OP_CALL: args[0] is the value, then the actuals */
 };
+
+/* OP_NUM: when exact, the value is p/q in lowest terms, q > 0; else 0/1.
+ * (memcpy: the words are args' storage; it compiles to one load.) */
+static inline int64_t expr_p(const Expr *e)
+{
+    int64_t p;
+    memcpy(&p, e->args, sizeof p);
+    return p;
+}
+static inline int64_t expr_q(const Expr *e)
+{
+    int64_t q;
+    memcpy(&q, (const char *)e->args + sizeof q, sizeof q);
+    return q;
+}
 
 /* A user function `def f(params) = body [grad d1 | grad (d1, ...)]`. */
 struct UserFn {

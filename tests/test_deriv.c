@@ -310,6 +310,24 @@ START_TEST(t_shared_graph)
 }
 END_TEST
 
+/* A rule builds only what its result needs: d/dx sin(3*x) adds cos(3*x),
+ * 3*cos(3*x) and the 0 and 1 that are the derivatives of 3 and x, and no
+ * (3*x)^2 or -1/2 that only the inverse trig rules use (it used to add 9). */
+START_TEST(t_no_garbage)
+{
+    SgCtx *ctx = sg_new();
+    Expr *f = tu_parse(ctx, "sin(3*x)");
+    Expr *x = tu_var(ctx, "x");
+    size_t before = sg_node_count(ctx);
+    Expr *d = deriv(ctx, f, x);
+    char *text = tu_infix(d);
+    ck_assert_str_eq(text, "3*cos(3*x)");
+    free(text);
+    ck_assert_uint_eq(sg_node_count(ctx) - before, 4);
+    sg_free(ctx);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("deriv");
@@ -326,6 +344,7 @@ int main(void)
     tcase_add_test(tc, t_tenth_derivative);
     tcase_add_test(tc, t_memoised);
     tcase_add_test(tc, t_shared_graph);
+    tcase_add_test(tc, t_no_garbage);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }

@@ -189,6 +189,22 @@ START_TEST(t_hash_consing)
 }
 END_TEST
 
+/* A number is one node however it is made: the rules' small integers
+ * (kept aside for speed) and the parser's are the same nodes. */
+START_TEST(t_numbers_one_node)
+{
+    SgCtx *ctx = sg_new();
+    Expr *two = tu_parse(ctx, "2");
+    ck_assert(expr_int(ctx, 2) == two);
+    ck_assert(expr_rat(ctx, 4, 2) == two);
+    ck_assert(expr_int(ctx, -1) == expr_rat(ctx, 3, -3));
+    ck_assert(tu_parse(ctx, "-1") == expr_int(ctx, -1));
+    ck_assert(expr_int(ctx, 9) == tu_parse(ctx, "9"));
+    ck_assert(expr_int(ctx, 0) == tu_parse(ctx, "0*1"));
+    sg_free(ctx);
+}
+END_TEST
+
 /* The classic first derivatives, as text and as numbers. */
 static const struct {
     const char *f, *wrt, *want, *at;
@@ -268,6 +284,7 @@ int main(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("hash-consing");
     tcase_add_loop_test(tc, t_hash_consing, 0, sizeof pairs / sizeof pairs[0]);
+    tcase_add_test(tc, t_numbers_one_node);
     suite_add_tcase(s, tc);
     tc = tcase_create("seeds");
     tcase_add_loop_test(tc, t_seed_derivatives, 0, sizeof seeds / sizeof seeds[0]);
