@@ -736,9 +736,18 @@ static int fill(Buf *out, const char *tmpl, const Slot *slots, size_t n, const c
     return 1;
 }
 
+/* Longer infix is not written into the header's comment: a derivative
+ * whose shared parts repeat could print as gigabytes. */
+#define COMMENT_MAX ((size_t)1 << 20)
+
 /* Infix text fit for a C comment. */
-static char *comment_text(const Expr *e)
+static char *comment_text(SgCtx *ctx, const Expr *e)
 {
+    if (expr_text_bound(ctx, e, COMMENT_MAX) > COMMENT_MAX) {
+        Buf b = {0};
+        emitf(&b, "(not shown: its infix form could pass %zu MiB)", COMMENT_MAX >> 20);
+        return b.s;
+    }
     char *s = expr_to_string(e);
     for (char *p = s; (p = strstr(p, "*/"));)
         p[1] = ' ';
@@ -893,10 +902,10 @@ static void array_functions(FileWriter *w, Expr **first, int order)
 }
 
 /* The header's comment: the function, its parameters and each derivative. */
-static void doc(Buf *b, const Query *q, const CFile *cf, const Scheme *sc, Expr **first,
-                int order)
+static void doc(SgCtx *ctx, Buf *b, const Query *q, const CFile *cf, const Scheme *sc,
+                Expr **first, int order)
 {
-    char *f = comment_text(q->f);
+    char *f = comment_text(ctx, q->f);
     emitf(b, " * %s(", cf->name);
     for (size_t i = 0; i < q->nvars; i++)
         emitf(b, "%s%s", i ? ", " : "", q->vars[i]->name);
@@ -910,7 +919,7 @@ static void doc(Buf *b, const Query *q, const CFile *cf, const Scheme *sc, Expr 
              " * grad[] and each batch row after its value in this order:\n",
           cf->name, sc->grad, cf->name, sc->batch);
     for (size_t i = 0; i < q->nwrt; i++) {
-        char *d = comment_text(first[i]);
+        char *d = comment_text(ctx, first[i]);
         Buf nm = {0};
         partial_name(&nm, sc, cf->name, order, q->wrt[i]->name);
         emitf(b, " *   %s = %s\n", nm.s, d);
@@ -949,7 +958,7 @@ int emit_c_file(SgCtx *ctx, const Query *q, const CFile *cf, Buf *c, Buf *h, SgE
     Buf helper_text = {0}, docs = {0}, guard = {0};
     helpers(&helper_text, w.em.helpers, w.em.real, w.em.suffix);
     if (h)
-        doc(&docs, q, cf, &w.sc, first, order);
+        doc(ctx, &docs, q, cf, &w.sc, first, order);
     for (const char *p = cf->h_name; *p; p++)
         buf_putc(&guard, (*p >= 'a' && *p <= 'z') ? (char)(*p - 32)
                          : ((*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')) ? *p : '_');

@@ -40,7 +40,8 @@ static const char usage[] =
     "  --max-depth N   refuse input nested deeper than N levels (default 10000;\n"
     "                  at most 200000)\n"
     "  --max-nodes N   stop when the graph passes N nodes (default 5000000; 0 = no limit)\n"
-    "  --max-memory M  stop when the graph passes M MiB (default 1024; 0 = no limit)\n"
+    "  --max-memory M  stop when the graph, or an expression's printed text, would\n"
+    "                  pass M MiB (default 1024; 0 = no limit)\n"
     "  -h, --help      show this help\n"
     "  --version       show the version\n"
     "  --              end of options: symgrad --wrt x -- '-x^2'\n"
@@ -647,6 +648,25 @@ static void warn_not_finite(SgCtx *ctx, const Query *q)
     buf_free(&why);
 }
 
+/* Stop before printing an expression whose text would pass --max-memory:
+ * a derivative's shared parts are repeated wherever they are used, so a graph
+ * of n nodes can print as n^2 characters (300,000 nested sines) or more. */
+static void check_printable(SgCtx *ctx, const Options *o, const Query *q)
+{
+    size_t limit = o->limits.max_bytes;
+    if (!limit)
+        return;
+    for (size_t i = 0; i <= q->nderivs; i++) {
+        Expr *e = i ? q->derivs[i - 1] : q->f;
+        if (expr_text_bound(ctx, e, limit) > limit)
+            die("%s would print as more than %zu MiB of text, its shared parts written "
+                "out wherever they occur (the limit; raise it with --max-memory MIB, 0 for "
+                "none); --at with --values evaluates it, --emit-c writes C that computes "
+                "each part once",
+                i ? "the derivative" : "the function", limit >> 20);
+    }
+}
+
 /* A limit passed while the graph grew: say which and how to raise it. */
 static _Noreturn void limit_reached(SgLimitKind kind, size_t limit)
 {
@@ -723,6 +743,8 @@ static int run(const Options *op)
             return 0;
         }
     }
+    if (!o.values)
+        check_printable(ctx, &o, &q);
     Buf out = {0};
     report(&out, &q, o.format, o.values, o.check);
     fwrite(out.s, 1, out.len, stdout);

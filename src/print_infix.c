@@ -261,3 +261,51 @@ char *expr_to_string(const Expr *e)
         emitf(&b, "");
     return b.s;
 }
+
+/* The most characters one node adds to the text around its arguments':
+ * its name, parentheses, separators, a sign or a "1/". */
+static size_t own_text(const Expr *e)
+{
+    switch (e->op) {
+    case OP_NUM: return 48; /* %.17g, or p/q of two 64-bit integers, in parentheses */
+    case OP_VAR: return strlen(e->name);
+    case OP_CALL: return strlen(e->fn->name) + 8 + 6 * (size_t)e->n;
+    default: return strlen(op_info[e->op].name) + 8 + 6 * (size_t)e->n;
+    }
+}
+
+size_t expr_text_bound(SgCtx *ctx, const Expr *e, size_t limit)
+{
+    size_t n = sg_node_count(ctx), sp = 0, cap = 64;
+    size_t *len = sg_realloc(NULL, n * sizeof *len); /* by node id; SIZE_MAX: not yet */
+    const Expr **stack = sg_realloc(NULL, cap * sizeof *stack);
+    memset(len, 0xff, n * sizeof *len);
+    stack[sp++] = e;
+    while (sp) { /* after its arguments, each node once: no recursion on depth */
+        const Expr *t = stack[sp - 1];
+        if (len[t->id] != SIZE_MAX) {
+            sp--;
+            continue;
+        }
+        uint32_t first = t->op == OP_CALL; /* a call prints its actuals, not its value */
+        size_t total = own_text(t), pending = sp;
+        for (uint32_t i = first; i < t->n; i++) {
+            size_t a = len[t->args[i]->id];
+            if (a == SIZE_MAX) {
+                if (sp == cap)
+                    stack = sg_realloc(stack, (cap *= 2) * sizeof *stack);
+                stack[sp++] = t->args[i];
+            } else {
+                total = a > limit || total > limit - a ? limit + 1 : total + a; /* saturates */
+            }
+        }
+        if (sp == pending) {
+            len[t->id] = total > limit ? limit + 1 : total;
+            sp--;
+        }
+    }
+    size_t r = len[e->id];
+    free(len);
+    free(stack);
+    return r;
+}

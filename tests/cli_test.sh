@@ -1242,6 +1242,31 @@ expect_rc 2; expect_no_out
 expect_err_has 'the expression graph grew past 8 MiB (the limit; raise it with --max-memory'
 end
 
+# d/dx of 2,000 nested sines is a product whose k-th factor is k sines deep:
+# a graph of a few thousand nodes that prints as 10 MB, and 300,000 of them
+# as terabytes (which once ran the machine out of memory). Printing stops at
+# --max-memory; evaluating and emitting C, which share the parts, still work.
+begin "a derivative that would print past --max-memory stops before printing"
+LIMIT=60
+awk 'BEGIN { print "a = x"; for (i = 0; i < 2000; i++) print "a = sin(a)"; print "a" }' >"$TMP/nest.sym"
+sg -f "$TMP/nest.sym" --max-memory 4
+expect_rc 2; expect_no_out
+expect_err_has 'the derivative would print as more than 4 MiB of text'
+expect_err_has 'raise it with --max-memory MIB'
+sg -f "$TMP/nest.sym" --max-memory 4 --format json
+expect_rc 2; expect_no_out; expect_err_has 'more than 4 MiB'
+sg -f "$TMP/nest.sym" --max-memory 4 --at 0.5 --values
+expect_rc 0; expect_no_err
+expect_nums "$(awk 'BEGIN { a = 0.5; d = 1; for (i = 0; i < 2000; i++) { d *= cos(a); a = sin(a) }; printf "%.17g", d }')"
+sg -f "$TMP/nest.sym" --max-memory 4 --emit-c "$TMP/nest.c"
+expect_rc 0; expect_no_err
+grep -q 'nest_dx = (not shown: its infix form could pass 1 MiB)' "$TMP/nest.h" ||
+    fail "the header does not leave out the long derivative: $(grep nest_dx "$TMP/nest.h" | head -c 200)"
+sg -f "$TMP/nest.sym"
+expect_rc 0; expect_no_err
+[ "$(wc -c <"$OUT")" -gt 4000000 ] || fail "without the low limit it prints, $(wc -c <"$OUT") bytes"
+end
+
 # (the derivatives only: the emitted file, which --at compiles, declares
 # each of the 10,000 partials with 10,000 parameters, so its size is
 # quadratic in the variables)
