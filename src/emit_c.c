@@ -741,9 +741,9 @@ static int fill(Buf *out, const char *tmpl, const Slot *slots, size_t n, const c
 #define COMMENT_MAX ((size_t)1 << 20)
 
 /* Infix text fit for a C comment. */
-static char *comment_text(SgCtx *ctx, const Expr *e)
+static char *comment_text(SgCtx *ctx, Expr *e)
 {
-    if (expr_text_bound(ctx, e, COMMENT_MAX) > COMMENT_MAX) {
+    if (expr_text_bound(ctx, &e, 1, COMMENT_MAX) > COMMENT_MAX) {
         Buf b = {0};
         emitf(&b, "(not shown: its infix form could pass %zu MiB)", COMMENT_MAX >> 20);
         return b.s;

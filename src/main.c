@@ -656,15 +656,13 @@ static void check_printable(SgCtx *ctx, const Options *o, const Query *q)
     size_t limit = o->limits.max_bytes;
     if (!limit)
         return;
-    for (size_t i = 0; i <= q->nderivs; i++) {
-        Expr *e = i ? q->derivs[i - 1] : q->f;
-        if (expr_text_bound(ctx, e, limit) > limit)
+    for (int i = 0; i < 2; i++) /* the function, then all the derivatives at once */
+        if (expr_text_bound(ctx, i ? q->derivs : &q->f, i ? q->nderivs : 1, limit) > limit)
             die("%s would print as more than %zu MiB of text, its shared parts written "
                 "out wherever they occur (the limit; raise it with --max-memory MIB, 0 for "
                 "none); --at with --values evaluates it, --emit-c writes C that computes "
                 "each part once",
                 i ? "the derivative" : "the function", limit >> 20);
-    }
 }
 
 /* A limit passed while the graph grew: say which and how to raise it. */

@@ -274,38 +274,41 @@ static size_t own_text(const Expr *e)
     }
 }
 
-size_t expr_text_bound(SgCtx *ctx, const Expr *e, size_t limit)
+size_t expr_text_bound(SgCtx *ctx, Expr *const *roots, size_t nroots, size_t limit)
 {
-    size_t n = sg_node_count(ctx), sp = 0, cap = 64;
+    size_t n = sg_node_count(ctx), sp = 0, cap = 64, most = 0;
     size_t *len = sg_realloc(NULL, n * sizeof *len); /* by node id; SIZE_MAX: not yet */
     const Expr **stack = sg_realloc(NULL, cap * sizeof *stack);
     memset(len, 0xff, n * sizeof *len);
-    stack[sp++] = e;
-    while (sp) { /* after its arguments, each node once: no recursion on depth */
-        const Expr *t = stack[sp - 1];
-        if (len[t->id] != SIZE_MAX) {
-            sp--;
-            continue;
-        }
-        uint32_t first = t->op == OP_CALL; /* a call prints its actuals, not its value */
-        size_t total = own_text(t), pending = sp;
-        for (uint32_t i = first; i < t->n; i++) {
-            size_t a = len[t->args[i]->id];
-            if (a == SIZE_MAX) {
-                if (sp == cap)
-                    stack = sg_realloc(stack, (cap *= 2) * sizeof *stack);
-                stack[sp++] = t->args[i];
-            } else {
-                total = a > limit || total > limit - a ? limit + 1 : total + a; /* saturates */
+    for (size_t r = 0; r < nroots; r++) {
+        stack[sp++] = roots[r];
+        while (sp) { /* after its arguments, each node once: no recursion on depth */
+            const Expr *t = stack[sp - 1];
+            if (len[t->id] != SIZE_MAX) {
+                sp--;
+                continue;
+            }
+            uint32_t first = t->op == OP_CALL; /* a call prints its actuals, not its value */
+            size_t total = own_text(t), pending = sp;
+            for (uint32_t i = first; i < t->n; i++) {
+                size_t a = len[t->args[i]->id];
+                if (a == SIZE_MAX) {
+                    if (sp == cap)
+                        stack = sg_realloc(stack, (cap *= 2) * sizeof *stack);
+                    stack[sp++] = t->args[i];
+                } else {
+                    total = a > limit || total > limit - a ? limit + 1 : total + a; /* saturates */
+                }
+            }
+            if (sp == pending) {
+                len[t->id] = total > limit ? limit + 1 : total;
+                sp--;
             }
         }
-        if (sp == pending) {
-            len[t->id] = total > limit ? limit + 1 : total;
-            sp--;
-        }
+        if (len[roots[r]->id] > most)
+            most = len[roots[r]->id];
     }
-    size_t r = len[e->id];
     free(len);
     free(stack);
-    return r;
+    return most;
 }
