@@ -35,6 +35,8 @@ typedef struct {
     uint32_t *uses;     /* by node id: how many parents (or outputs) use it */
     uint32_t *named;    /* by node id: index + 1 into names, 0 = not named */
     size_t nids;        /* length of uses and named */
+    uint32_t *counted;  /* the ids count_uses gave a use, to clear after the body */
+    size_t ncounted, counted_cap;
     Scope *scope;
     int indent;
     int ntemps;
@@ -220,6 +222,11 @@ static void count_uses(Emitter *em)
         reach(em, e->id);
         if (em->uses[e->id]++)
             continue;
+        if (em->ncounted == em->counted_cap)
+            em->counted = sg_realloc(em->counted, (em->counted_cap = em->counted_cap
+                                                       ? em->counted_cap * 2 : 64) *
+                                                      sizeof *em->counted);
+        em->counted[em->ncounted++] = e->id;
         uint32_t nargs = e->op == OP_CALL ? 1 : e->n; /* a call: its value only */
         for (uint32_t i = 0; i < nargs; i++) {
             if (sp == cap)
@@ -639,16 +646,19 @@ static void body(Emitter *em, Expr **params, size_t nparams, int from_in, Expr *
     count_uses(em);
     int any_used = 0;
     for (size_t i = 0; i < nparams; i++) {
-        char id[256];
-        emit_c_ident(id, sizeof id, params[i]->name);
         /* what the code reads: a user function's value, not its actuals */
         int is_used = uses(em, params[i]) > 0;
         any_used |= is_used;
-        if (from_in && is_used)
+        if (from_in && !is_used) /* a partial of a wide function reads few of many */
+            continue;
+        char id[256];
+        emit_c_ident(id, sizeof id, params[i]->name);
+        if (from_in)
             line(em, "const %s %s = in[%zu];", em->real, id, i);
         else if (!from_in && !is_used)
             line(em, "(void)%s;", id);
-        bind(em, params[i], id);
+        if (is_used) /* only what is read gets a name */
+            bind(em, params[i], id);
     }
     if (from_in && nparams && !any_used)
         line(em, "(void)in;");
@@ -665,13 +675,16 @@ static void body(Emitter *em, Expr **params, size_t nparams, int from_in, Expr *
         free(c.text);
     }
     unbind_scope(em, &top);
-    memset(em->uses, 0, em->nids * sizeof *em->uses);
+    for (size_t i = 0; i < em->ncounted; i++) /* the next body counts afresh */
+        em->uses[em->counted[i]] = 0;
+    em->ncounted = 0;
     em->scope = NULL;
 }
 
 static void emitter_free(Emitter *em)
 {
     free(em->uses);
+    free(em->counted);
     free(em->named);
     for (size_t i = 0; i < em->nnames; i++)
         free(em->names[i]);
@@ -842,22 +855,32 @@ static void function(FileWriter *w, const char *ret, const char *sig, int from_i
     emitf(&w->defs, "}\n\n");
 }
 
+/* C99 promises 127 parameters (5.2.4.1). With more variables, the function
+ * and its partials take the array in[] instead: a function in n parameters
+ * for each of n partials would also make the files quadratic in n. */
+#define MAX_PARAMS 127
+
+static int wide(const Query *q) { return q->nvars > MAX_PARAMS; }
+
 static void scalar_functions(FileWriter *w, Expr **first, int order)
 {
     const Query *q = w->q;
     const char *real = w->cf->single ? "float" : "double";
     Buf sig = {0};
-    emitf(&sig, "%s(", w->cf->name);
-    param_list(&sig, q, real);
-    emitf(&sig, ")");
-    function(w, real, sig.s, 0, (Expr **)&q->f, 1, NULL);
-    for (size_t i = 0; i < q->nwrt; i++) {
+    for (size_t i = 0; i <= q->nwrt; i++) { /* the function, then each partial */
         sig.len = 0;
-        partial_name(&sig, &w->sc, w->cf->name, order, q->wrt[i]->name);
-        emitf(&sig, "(");
-        param_list(&sig, q, real);
-        emitf(&sig, ")");
-        function(w, real, sig.s, 0, &first[i], 1, NULL);
+        if (i)
+            partial_name(&sig, &w->sc, w->cf->name, order, q->wrt[i - 1]->name);
+        else
+            emitf(&sig, "%s", w->cf->name);
+        if (wide(q)) {
+            emitf(&sig, "(const %s *in)", real);
+        } else {
+            emitf(&sig, "(");
+            param_list(&sig, q, real);
+            emitf(&sig, ")");
+        }
+        function(w, real, sig.s, wide(q), i ? &first[i - 1] : (Expr **)&q->f, 1, NULL);
     }
     buf_free(&sig);
 }
@@ -873,9 +896,9 @@ static void array_functions(FileWriter *w, Expr **first, int order)
         emitf(&w->defs, q->nvars ? "    grad[0] = " : "    (void)in;\n    grad[0] = ");
         partial_name(&w->defs, &w->sc, name, order, q->wrt[0]->name);
         emitf(&w->defs, "(");
-        for (size_t i = 0; i < q->nvars; i++)
+        for (size_t i = 0; i < q->nvars && !wide(q); i++)
             emitf(&w->defs, "%sin[%zu]", i ? ", " : "", i);
-        emitf(&w->defs, ");\n}\n\n");
+        emitf(&w->defs, wide(q) ? "in);\n}\n\n" : ");\n}\n\n");
     } else {
         function(w, "void", sig.s, 1, first, q->nwrt, "grad[%zu]");
     }
@@ -915,6 +938,9 @@ static void doc(SgCtx *ctx, Buf *b, const Query *q, const CFile *cf, const Schem
     for (size_t i = 0; i < q->nvars; i++)
         emitf(b, "%s%s", i ? ", " : "", q->vars[i]->name);
     emitf(b, q->nvars ? ".\n" : "none.\n");
+    if (wide(q))
+        emitf(b, " * More than %d parameters: %s and each partial take const %s *in, in this order.\n",
+              MAX_PARAMS, cf->name, cf->single ? "float" : "double");
     emitf(b, " * %s%s(in, grad), %s%s(n, in, out): in[] in parameter order;\n"
              " * grad[] and each batch row after its value in this order:\n",
           cf->name, sc->grad, cf->name, sc->batch);

@@ -935,6 +935,47 @@ else
 fi
 end
 
+# C99 promises 127 parameters; past that, f and its partials take in[] (a
+# partial in n parameters for each of n variables made the files quadratic:
+# 120 MB for 2,000 variables)
+begin "128 variables: f and its partials take in[], compile warning-free, agree with --values"
+awk 'BEGIN { for (i = 0; i < 128; i++) printf "%s%d*v%03d^2", i ? " + " : "", i + 1, i; print " + sin(v000*v127)" }' >"$TMP/wide.sym"
+sg -f "$TMP/wide.sym" --emit-c "$TMP/w.c" --name w
+expect_rc 0; expect_no_out
+grep -q 'More than 127 parameters: w and each partial take const double \*in, in this order' "$TMP/w.h" ||
+    fail "the header does not say how wide functions are called"
+grep -q '^double w_dv005(const double \*in);' "$TMP/w.h" || fail "no w_dv005(const double *in) in w.h"
+cat >"$TMP/wmain.c" <<'EOC'
+#include <stdio.h>
+#include "w.h"
+int main(void)
+{
+    double in[128], grad[128];
+    for (int i = 0; i < 128; i++)
+        in[i] = i / 100.0;
+    w_grad(in, grad);
+    printf("%.17g %.17g %.17g %.17g\n", w(in), w_dv000(in), w_dv005(in), grad[127]);
+    return 0;
+}
+EOC
+at=$(awk 'BEGIN { for (i = 0; i < 128; i++) printf "%sv%03d=%.17g", i ? "," : "", i, i / 100.0 }')
+if gcc -std=c99 -Wall -Wextra -pedantic -Werror -I"$TMP" "$TMP/wmain.c" "$TMP/w.c" -lm \
+       -o "$TMP/wmain" 2>"$TMP/gcc.err"; then
+    f=$("$SG" -f "$TMP/wide.sym" --order 0 --at "$at" --values)
+    d=$("$SG" -f "$TMP/wide.sym" --at "$at" --values | awk 'NR == 1 || NR == 6 || NR == 128' | tr '\n' ' ')
+    got=$("$TMP/wmain")
+    [ "$got" = "$f ${d% }" ] || fail "compiled values '$got', expected '$f ${d% }'"
+else
+    fail "gcc: $(show "$(cat "$TMP/gcc.err")")"
+fi
+tcc -c "$TMP/w.c" -o "$TMP/w.o" 2>"$TMP/tcc.err" || fail "tcc: $(show "$(cat "$TMP/tcc.err")")"
+awk 'BEGIN { for (i = 0; i < 127; i++) printf "%sv%03d^2", i ? " + " : "", i; print "" }' >"$TMP/w127.sym"
+sg -f "$TMP/w127.sym" --emit-c "$TMP/w127.c" --name w127
+expect_rc 0
+grep -q '^double w127(double v000, double v001, ' "$TMP/w127.h" ||
+    fail "127 variables should still be parameters: $(grep -m1 '^double w127(' "$TMP/w127.h" | head -c 80)"
+end
+
 begin "--emit-c into a directory that does not exist: exit 2, no file left"
 sg 'x^2' --emit-c "$TMP/nodir/h.c"
 expect_rc 2
@@ -1277,6 +1318,12 @@ sg -f "$TMP/grad.sym"
 expect_rc 0; expect_no_err
 [ "$(grep -c '^d/dx' "$OUT")" = 10000 ] || fail "expected 10000 partials, got $(grep -c '^d/dx' "$OUT")"
 grep -qx 'd/dx10 f = 2\*x10' "$OUT" || fail "d/dx10 is not 2*x10: $(grep '^d/dx10 ' "$OUT")"
+# and evaluated: the emitted file's partials take in[], so it stays linear
+sg -f "$TMP/grad.sym" --at "$(awk 'BEGIN { for (i = 0; i < 10000; i++) printf "%sx%d=%d", i ? "," : "", i, i }')" --values
+expect_rc 0; expect_no_err
+# (the partials come in --wrt's default order, the names sorted: x0 x1 x10 ...)
+awk 'BEGIN { for (i = 0; i < 10000; i++) print "x" i }' | LC_ALL=C sort | awk '{ print 2 * substr($1, 2) }' >"$TMP/want"
+cmp -s "$OUT" "$TMP/want" || fail "--values of d/dxi = 2*i: $(diff "$OUT" "$TMP/want" | head -3 | tr '\n' ' ')"
 end
 
 begin "a 200,000-term sum differentiates and evaluates"
