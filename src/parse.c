@@ -22,6 +22,15 @@ typedef struct {
     Map funcs;        /* name's VAR node -> (UserFn *) */
     const UserFn *in_def; /* the def whose body is being parsed */
     const char *stack_floor; /* deeper than this address, stop: the stack ends */
+    /* The accumulator: the binding most recently given a sum keeps it as a
+     * list of terms, bound to the placeholder acc_p, so that `a = a + t`
+     * line after line appends t instead of building a new sum each time
+     * (which made n lines cost n^2 in time and memory). */
+    Expr *acc_name;   /* the name bound to acc_p; NULL: none */
+    Expr *acc_p;      /* a variable no input can name */
+    Expr **acc;       /* the terms */
+    size_t nacc, acc_cap;
+    Expr *acc_value;  /* their sum once built; NULL: not yet */
 } Parser;
 
 /* Below which address the parser must stop so that a quarter of the
@@ -267,6 +276,87 @@ static Expr *call(Parser *ps, Token name)
     return expr_call(ps->ctx, (Op)op, args, (size_t)n);
 }
 
+/* The accumulator's value: the sum of its terms, built once. */
+static Expr *acc_sum(Parser *ps)
+{
+    if (!ps->acc_value)
+        ps->acc_value = expr_add_n(ps->ctx, ps->acc, ps->nacc);
+    return ps->acc_value;
+}
+
+static void acc_push(Parser *ps, Expr *e)
+{
+    if (ps->nacc == ps->acc_cap)
+        ps->acc = sg_realloc(ps->acc, (ps->acc_cap = ps->acc_cap ? 2 * ps->acc_cap : 64) *
+                                          sizeof *ps->acc);
+    ps->acc[ps->nacc++] = e;
+    ps->acc_value = NULL;
+}
+
+/* Does e use the placeholder? The variable masks answer most cases. */
+static int uses_acc(Parser *ps, Expr *e)
+{
+    if (!ps->acc_name || !(e->vars & ps->acc_p->vars))
+        return 0;
+    Expr **vars;
+    size_t n = expr_free_vars(&e, 1, &vars);
+    int found = 0;
+    for (size_t i = 0; i < n; i++)
+        found |= vars[i] == ps->acc_p;
+    free(vars);
+    return found;
+}
+
+/* e with the placeholder replaced by the accumulator's value. */
+static Expr *resolve_acc(Parser *ps, Expr *e)
+{
+    if (!uses_acc(ps, e))
+        return e;
+    Expr *sum = acc_sum(ps);
+    return expr_subst(ps->ctx, e, &ps->acc_p, &sum, 1);
+}
+
+/* name = v, a statement: `a = a + t` with a the accumulator appends t;
+ * another sum becomes the accumulator; anything else is bound as it is. */
+static Expr *bind_value(Parser *ps, Expr *name, Expr *v)
+{
+    if (name == ps->acc_name && v->op == OP_ADD) {
+        int direct = 0, inside = 0; /* acc_p as a term, and anywhere else */
+        for (uint32_t i = 0; i < v->n; i++) {
+            if (v->args[i] == ps->acc_p)
+                direct++;
+            else
+                inside |= uses_acc(ps, v->args[i]);
+        }
+        if (direct == 1 && !inside) {
+            for (uint32_t i = 0; i < v->n; i++)
+                if (v->args[i] != ps->acc_p)
+                    acc_push(ps, v->args[i]);
+            return ps->acc_p;
+        }
+    }
+    if (v == ps->acc_p && name == ps->acc_name) /* a = a, or a = a + 0 */
+        return v;
+    v = resolve_acc(ps, v);
+    if (name == ps->acc_name) /* rebound otherwise: the terms are not needed */
+        ps->acc_name = NULL;
+    if (v->op != OP_ADD) {
+        map_put(&ps->bindings, map_key(name, NULL), v);
+        return v;
+    }
+    if (ps->acc_name) /* the old accumulator takes its value for good */
+        map_put(&ps->bindings, map_key(ps->acc_name, NULL), acc_sum(ps));
+    if (!ps->acc_p)
+        ps->acc_p = expr_var(ps->ctx, "#sum", 4); /* '#' starts a comment: no name */
+    ps->acc_name = name;
+    ps->nacc = 0;
+    for (uint32_t i = 0; i < v->n; i++)
+        acc_push(ps, v->args[i]);
+    ps->acc_value = v;
+    map_put(&ps->bindings, map_key(name, NULL), ps->acc_p);
+    return ps->acc_p;
+}
+
 /* A name used as a value: a def parameter, a binding, a constant or a
  * free variable. */
 static Expr *name_value(Parser *ps, const Token *t)
@@ -277,6 +367,8 @@ static Expr *name_value(Parser *ps, const Token *t)
             if (ps->in_def->params[i] == v)
                 return v;
     Expr *bound = map_get(&ps->bindings, map_key(v, NULL));
+    if (bound && bound == ps->acc_p && ps->in_def) /* a def keeps no placeholder */
+        return acc_sum(ps);
     if (bound)
         return bound;
     if (is_name(t, "pi"))
@@ -590,13 +682,12 @@ static int statement(Parser *ps, Expr **last_expr, Expr **last_binding)
         Expr *v = expr(ps);
         if (!v)
             return 0;
-        map_put(&ps->bindings, map_key(name_node(ps, &t), NULL), v);
-        *last_binding = v;
+        *last_binding = bind_value(ps, name_node(ps, &t), v);
         return 1;
     }
     Expr *e = expr(ps);
     if (e)
-        *last_expr = e;
+        *last_expr = resolve_acc(ps, e);
     return e != NULL;
 }
 
@@ -626,6 +717,9 @@ int parse_program(SgCtx *ctx, const char *src, size_t len, Program *prog, SgErro
     }
     map_free(&ps.bindings);
     map_free(&ps.funcs);
+    if (!ps.failed && !last_expr && last_binding)
+        last_binding = resolve_acc(&ps, last_binding);
+    free(ps.acc);
     if (ps.failed)
         return 0;
     prog->source = src;

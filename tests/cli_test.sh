@@ -1308,6 +1308,18 @@ expect_rc 0; expect_no_err
 [ "$(wc -c <"$OUT")" -gt 4000000 ] || fail "without the low limit it prints, $(wc -c <"$OUT") bytes"
 end
 
+# a 10 MB program that grows a sum a line at a time (as generated losses
+# do): linear, where rebuilding the sum on every line ran out of memory
+begin "a 10 MB program of 450,000 lines 'a = a + k*sin(k*x)' differentiates"
+LIMIT=120
+awk 'BEGIN { print "a = 0"; for (k = 1; k <= 450000; k++) printf "a = a + %d*sin(%d*x)\n", k % 97, k; print "a" }' >"$TMP/grow.sym"
+[ "$(wc -c <"$TMP/grow.sym")" -gt 10000000 ] || fail "the program is $(wc -c <"$TMP/grow.sym") bytes, not 10 MB"
+sg -f "$TMP/grow.sym" --wrt x
+expect_rc 0; expect_no_err
+[ "$(wc -l <"$OUT")" = 2 ] || fail "expected f and d/dx f, got $(wc -l <"$OUT") lines"
+grep -q ' + 7650000\*cos(450000\*x)$' "$OUT" || fail "d/dx f does not end with 7650000*cos(450000*x) (17*450000): ...$(tail -c 80 "$OUT")"
+end
+
 # (the derivatives only: the emitted file, which --at compiles, declares
 # each of the 10,000 partials with 10,000 parameters, so its size is
 # quadratic in the variables)
