@@ -648,21 +648,24 @@ static void warn_not_finite(SgCtx *ctx, const Query *q)
     buf_free(&why);
 }
 
-/* Stop before printing an expression whose text would pass --max-memory:
- * a derivative's shared parts are repeated wherever they are used, so a graph
+/* Stop before printing output whose text could pass --max-memory: a
+ * derivative's shared parts are repeated wherever they are used, so a graph
  * of n nodes can print as n^2 characters (300,000 nested sines) or more. */
 static void check_printable(SgCtx *ctx, const Options *o, const Query *q)
 {
     size_t limit = o->limits.max_bytes;
     if (!limit)
         return;
-    for (int i = 0; i < 2; i++) /* the function, then all the derivatives at once */
-        if (expr_text_bound(ctx, i ? q->derivs : &q->f, i ? q->nderivs : 1, limit) > limit)
-            die("%s would print as more than %zu MiB of text, its shared parts written "
-                "out wherever they occur (the limit; raise it with --max-memory MIB, 0 for "
-                "none); --at with --values evaluates it, --emit-c writes C that computes "
-                "each part once",
-                i ? "the derivative" : "the function", limit >> 20);
+    Expr **all = sg_realloc(NULL, (q->nderivs + 1) * sizeof *all);
+    all[0] = q->f;
+    memcpy(all + 1, q->derivs, q->nderivs * sizeof *all);
+    size_t bound = expr_text_bound(ctx, all, q->nderivs + 1, limit);
+    free(all);
+    if (bound > limit)
+        die("the output could pass %zu MiB of text, shared parts written out wherever "
+            "they occur (the limit; raise it with --max-memory MIB, 0 for none); --at "
+            "with --values evaluates it, --emit-c writes C that computes each part once",
+            limit >> 20);
 }
 
 /* A limit passed while the graph grew: say which and how to raise it. */

@@ -262,21 +262,53 @@ char *expr_to_string(const Expr *e)
     return b.s;
 }
 
+static size_t digits(int64_t v)
+{
+    size_t n = 1;
+    for (uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v; u >= 10; u /= 10)
+        n++;
+    return n;
+}
+
 /* The most characters one node adds to the text around its arguments':
- * its name, parentheses, separators, a sign or a "1/". */
+ * what pr and its helpers write for it (a sign, separators, "1/", "sqrt(",
+ * "^" and an exponent's parentheses), and the parentheses it may stand in
+ * unless it is an atom. */
 static size_t own_text(const Expr *e)
 {
+    size_t n = e->n;
     switch (e->op) {
-    case OP_NUM: return 48; /* %.17g, or p/q of two 64-bit integers, in parentheses */
+    case OP_NUM: {
+        if (!isfinite(e->num))
+            return 2 + 4; /* (-1/0) */
+        size_t len;
+        if (e->exact) {
+            len = digits(expr_p(e)) + (expr_p(e) < 0) +
+                  (expr_q(e) != 1 ? 1 + digits(expr_q(e)) : 0);
+        } else {
+            char text[40];
+            fmt_double(text, sizeof text, e->num);
+            len = strlen(text);
+        }
+        return len + (num_prec(e) < P_ATOM ? 2 : 0);
+    }
     case OP_VAR: return strlen(e->name);
-    case OP_CALL: return strlen(e->fn->name) + 8 + 6 * (size_t)e->n;
-    default: return strlen(op_info[e->op].name) + 8 + 6 * (size_t)e->n;
+    case OP_PI: case OP_E: return 2;
+    case OP_ADD: return 2 + 1 + 3 * n;    /* a leading "-", " + " each */
+    case OP_MUL: return 2 + 5 + n;        /* "*" or "/" each; "-", "1", "/(...)" */
+    case OP_POW: return 2 + 6;            /* "1/", "^", "(...)"; or "sqrt(...)" */
+    case OP_SELECT: return 2 + 6;         /* " ? " " : " */
+    case OP_CALL: return strlen(e->fn->name) + 2 * n; /* "name(", ", " each, ")" */
+    default:
+        if (op_info[e->op].kind == KIND_CMP)
+            return 2 + 4; /* " <= " */
+        return strlen(op_info[e->op].name) + 2 + 2 * n;
     }
 }
 
 size_t expr_text_bound(SgCtx *ctx, Expr *const *roots, size_t nroots, size_t limit)
 {
-    size_t n = sg_node_count(ctx), sp = 0, cap = 64, most = 0;
+    size_t n = sg_node_count(ctx), sp = 0, cap = 64, sum = 0;
     size_t *len = sg_realloc(NULL, n * sizeof *len); /* by node id; SIZE_MAX: not yet */
     const Expr **stack = sg_realloc(NULL, cap * sizeof *stack);
     memset(len, 0xff, n * sizeof *len);
@@ -305,10 +337,10 @@ size_t expr_text_bound(SgCtx *ctx, Expr *const *roots, size_t nroots, size_t lim
                 sp--;
             }
         }
-        if (len[roots[r]->id] > most)
-            most = len[roots[r]->id];
+        size_t a = len[roots[r]->id];
+        sum = a > limit || sum > limit - a ? limit + 1 : sum + a;
     }
     free(len);
     free(stack);
-    return most;
+    return sum;
 }

@@ -546,8 +546,12 @@ static Expr *fold_call(SgCtx *ctx, Op op, Expr **args, size_t n)
                 return args[i];
         return expr_int(ctx, 0);
     }
+    if (op == OP_FLOOR || op == OP_CEIL) { /* in integers: p/q can be near 2^63 */
+        int64_t p = expr_p(args[0]), q = expr_q(args[0]), r = p % q; /* q > 0 */
+        return expr_int(ctx, p / q - (op == OP_FLOOR && r < 0) + (op == OP_CEIL && r > 0));
+    }
     double r = eval_op(op, v);
-    if (is_cmp_or_int_op(op))
+    if (is_cmp_or_int_op(op)) /* sign and comparisons: -1, 0 or 1 */
         return expr_int(ctx, (int64_t)r);
     /* transcendental identities at 0 and 1: sin(0) = 0, log(1) = 0, ... */
     if ((args[0]->num == 0 || args[0]->num == 1) && n == 1 && r == floor(r) &&

@@ -258,7 +258,7 @@ Expr *deriv(SgCtx *ctx, Expr *e, Expr *var);
 
 void print_infix(Buf *b, const Expr *e);
 char *expr_to_string(const Expr *e); /* malloc'd infix text */
-/* An upper bound on the length of the longest root's infix text, or
+/* An upper bound on the length of the roots' infix text, all together, or
  * limit + 1 when that passes limit (limit < SIZE_MAX). The text repeats a
  * shared subexpression wherever it is used, so a graph of n nodes can print
  * as n^2 characters, or 2^n: check before printing a derivative. Linear in

@@ -1292,10 +1292,10 @@ LIMIT=60
 awk 'BEGIN { print "a = x"; for (i = 0; i < 2000; i++) print "a = sin(a)"; print "a" }' >"$TMP/nest.sym"
 sg -f "$TMP/nest.sym" --max-memory 4
 expect_rc 2; expect_no_out
-expect_err_has 'the derivative would print as more than 4 MiB of text'
+expect_err_has 'the output could pass 4 MiB of text'
 expect_err_has 'raise it with --max-memory MIB'
 sg -f "$TMP/nest.sym" --max-memory 4 --format json
-expect_rc 2; expect_no_out; expect_err_has 'more than 4 MiB'
+expect_rc 2; expect_no_out; expect_err_has 'could pass 4 MiB'
 sg -f "$TMP/nest.sym" --max-memory 4 --at 0.5 --values
 expect_rc 0; expect_no_err
 expect_nums "$(awk 'BEGIN { a = 0.5; d = 1; for (i = 0; i < 2000; i++) { d *= cos(a); a = sin(a) }; printf "%.17g", d }')"
@@ -1318,6 +1318,32 @@ sg -f "$TMP/grow.sym" --wrt x
 expect_rc 0; expect_no_err
 [ "$(wc -l <"$OUT")" = 2 ] || fail "expected f and d/dx f, got $(wc -l <"$OUT") lines"
 grep -q ' + 7650000\*cos(450000\*x)$' "$OUT" || fail "d/dx f does not end with 7650000*cos(450000*x) (17*450000): ...$(tail -c 80 "$OUT")"
+end
+
+# floor and ceil of an exact number near 2^63 fold in integers (the double
+# 2^63 converted back to int64 was undefined, and came out negative)
+begin "floor and ceil of exact numbers near 2^63 fold exactly"
+sg 'floor(9223372036854775807) + x' --order 0
+expect_rc 0; expect_out 'x + 9223372036854775807'
+sg 'ceil(-9223372036854775807) + x' --order 0
+expect_rc 0; expect_out 'x - 9223372036854775807'
+sg 'floor(-7/2) + ceil(-7/2) + floor(7/2)*10 + ceil(7/2)*100' --order 0 --values
+expect_rc 0; expect_out '423'
+end
+
+# the size check counts the whole output, f and every partial, and counts
+# it closely enough not to refuse what fits: 1,200 nested (a)^2/3 + 1 print
+# as 7 MB, once refused at 32 MiB by a bound 20 times too high; 40 partials
+# of 1,500 nested sines, each under 32 MiB, print as 234 MB together
+begin "--max-memory bounds the whole printed output, and not far above it"
+LIMIT=60
+awk 'BEGIN { print "a = x"; for (i = 0; i < 1200; i++) print "a = (a)^2/3 + 1"; print "a" }' >"$TMP/sq.sym"
+sg -f "$TMP/sq.sym" --max-memory 32
+expect_rc 0; expect_no_err
+[ "$(wc -c <"$OUT")" -gt 7000000 ] || fail "expected about 7 MB of output, got $(wc -c <"$OUT") bytes"
+awk 'BEGIN { printf "a = x0"; for (i = 1; i < 40; i++) printf "*x%d", i; print ""; for (i = 0; i < 1500; i++) print "a = sin(a)"; print "a" }' >"$TMP/n40.sym"
+sg -f "$TMP/n40.sym" --max-memory 32
+expect_rc 2; expect_no_out; expect_err_has 'the output could pass 32 MiB of text'
 end
 
 # (the derivatives only: the emitted file, which --at compiles, declares

@@ -138,6 +138,36 @@ START_TEST(t_row)
 }
 END_TEST
 
+/* The size check that guards printing (expr_text_bound) never reads less
+ * than the text, and not so much more that output is refused for nothing:
+ * checked on every row's function and derivative, alone and together. */
+START_TEST(t_text_bound)
+{
+    const Row *r = &rows[_i];
+    SgCtx *ctx = sg_new();
+    Expr *f = tu_parse(ctx, r->expr), *d = tu_deriv(ctx, f, r->var, r->order);
+    Expr *both[2] = {f, d};
+    size_t total = 0;
+    for (int k = 0; k < 3; k++) {
+        size_t len = 0;
+        for (int j = k == 2 ? 0 : k; j <= (k == 2 ? 1 : k); j++) {
+            char *s = tu_infix(both[j]);
+            len += strlen(s);
+            free(s);
+        }
+        size_t bound = expr_text_bound(ctx, k == 2 ? both : &both[k], k == 2 ? 2 : 1,
+                                       (size_t)1 << 40);
+        ck_assert_msg(bound >= len && bound <= 5 * len + 16,
+                      "line %d (%s): %s is %zu characters, the bound says %zu", r->lineno,
+                      r->expr, k == 0 ? "f" : k == 1 ? "the derivative" : "both", len, bound);
+        total = len;
+    }
+    /* a limit below the text is reported as passed */
+    ck_assert(expr_text_bound(ctx, both, 2, total / 2) == total / 2 + 1);
+    sg_free(ctx);
+}
+END_TEST
+
 START_TEST(t_load_failed)
 {
     ck_abort_msg("corpus: %s", load_error);
@@ -158,6 +188,7 @@ int main(void)
             return 1;
         }
         tcase_add_loop_test(tc, t_row, 0, nrows);
+        tcase_add_loop_test(tc, t_text_bound, 0, nrows);
     } else {
         tcase_add_test(tc, t_load_failed);
     }
