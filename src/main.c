@@ -724,6 +724,10 @@ static int run(const Options *op)
     if (o.values_need_at && !q.have_at)
         die("--values needs a point: add --at (the expression has %zu variable%s)", q.nvars,
             q.nvars == 1 ? "" : "s");
+    /* before anything is compiled or written: a refusal leaves no file behind */
+    int prints_exprs = !o.values && !o.data && o.format != FMT_C && !(o.emit_c && !o.at);
+    if (prints_exprs)
+        check_printable(ctx, &o, &q);
     if (q.have_at && !query_evaluate(ctx, &q, o.check, &err))
         die("%s", err.msg);
     if (q.have_at)
@@ -744,8 +748,6 @@ static int run(const Options *op)
             return 0;
         }
     }
-    if (!o.values)
-        check_printable(ctx, &o, &q);
     Buf out = {0};
     report(&out, &q, o.format, o.values, o.check);
     fwrite(out.s, 1, out.len, stdout);

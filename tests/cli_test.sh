@@ -1296,6 +1296,10 @@ expect_err_has 'the output could pass 4 MiB of text'
 expect_err_has 'raise it with --max-memory MIB'
 sg -f "$TMP/nest.sym" --max-memory 4 --format json
 expect_rc 2; expect_no_out; expect_err_has 'could pass 4 MiB'
+# with --at the report would print too: refused before --emit-c writes
+sg -f "$TMP/nest.sym" --max-memory 4 --at 0.5 --emit-c "$TMP/refused.c"
+expect_rc 2; expect_no_out; expect_err_has 'could pass 4 MiB'
+[ -e "$TMP/refused.c" ] || [ -e "$TMP/refused.h" ] && fail "a refused run left refused.c or refused.h behind"
 sg -f "$TMP/nest.sym" --max-memory 4 --at 0.5 --values
 expect_rc 0; expect_no_err
 expect_nums "$(awk 'BEGIN { a = 0.5; d = 1; for (i = 0; i < 2000; i++) { d *= cos(a); a = sin(a) }; printf "%.17g", d }')"
