@@ -655,7 +655,7 @@ static void body(Emitter *em, Expr **params, size_t nparams, int from_in, Expr *
         emit_c_ident(id, sizeof id, params[i]->name);
         if (from_in)
             line(em, "const %s %s = in[%zu];", em->real, id, i);
-        else if (!from_in && !is_used)
+        else if (!is_used)
             line(em, "(void)%s;", id);
         if (is_used) /* only what is read gets a name */
             bind(em, params[i], id);
@@ -895,10 +895,10 @@ static void array_functions(FileWriter *w, Expr **first, int order)
         open_function(w, "void", sig.s);
         emitf(&w->defs, q->nvars ? "    grad[0] = " : "    (void)in;\n    grad[0] = ");
         partial_name(&w->defs, &w->sc, name, order, q->wrt[0]->name);
-        emitf(&w->defs, "(");
+        emitf(&w->defs, wide(q) ? "(in" : "(");
         for (size_t i = 0; i < q->nvars && !wide(q); i++)
             emitf(&w->defs, "%sin[%zu]", i ? ", " : "", i);
-        emitf(&w->defs, wide(q) ? "in);\n}\n\n" : ");\n}\n\n");
+        emitf(&w->defs, ");\n}\n\n");
     } else {
         function(w, "void", sig.s, 1, first, q->nwrt, "grad[%zu]");
     }

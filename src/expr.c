@@ -187,8 +187,9 @@ static void *arena_alloc(SgCtx *ctx, size_t n)
         ctx->bytes += total;
         b = size >= HUGE_PAGE ? aligned_alloc(HUGE_PAGE, total) : malloc(total);
         if (b && ((uint64_t)(uintptr_t)b + total) >> 48) { /* a slot could not hold it */
-            free(b);
-            b = NULL;
+            fputs("symgrad: error: memory at addresses above 2^48, which the intern "
+                  "table cannot hold\n", stderr);
+            abort();
         }
         if (!b) {
             fputs("symgrad: error: out of memory\n", stderr);
@@ -282,7 +283,7 @@ static size_t slot_for(uint32_t h, size_t cap)
 /* A slot holds the node's address in its low 48 bits (user-space addresses
  * fit: the arena checks) and the top 16 bits of its hash above them, so a
  * probe reads one array and touches a node only when those bits agree. */
-#define SLOT_ADDR(s) ((Expr *)(uintptr_t)((s) & (((uint64_t)1 << 48) - 1)))
+static Expr *slot_addr(uint64_t s) { return (Expr *)(uintptr_t)(s & (((uint64_t)1 << 48) - 1)); }
 static uint64_t slot_pack(const Expr *e, uint32_t h)
 {
     return (uint64_t)(uintptr_t)e | (uint64_t)(h >> 16) << 48;
@@ -297,7 +298,7 @@ static void rehash(SgCtx *ctx, size_t cap)
         uint64_t s = ctx->table[i];
         if (!s)
             continue;
-        size_t j = slot_for(SLOT_ADDR(s)->hash, cap);
+        size_t j = slot_for(slot_addr(s)->hash, cap);
         while (t[j])
             j = (j + 1) & (cap - 1);
         t[j] = s;
@@ -320,8 +321,8 @@ Expr *expr_intern(SgCtx *ctx, Op op, Expr **args, size_t n, double num,
     uint32_t h = node_hash(op, args, n, num, exact, p, q, name, fn);
     size_t i = slot_for(h, ctx->cap);
     for (uint64_t s; (s = ctx->table[i]); i = (i + 1) & (ctx->cap - 1))
-        if (slot_tag_is(s, h) && node_equal(SLOT_ADDR(s), op, args, n, num, exact, p, q, name, fn))
-            return SLOT_ADDR(s);
+        if (slot_tag_is(s, h) && node_equal(slot_addr(s), op, args, n, num, exact, p, q, name, fn))
+            return slot_addr(s);
     if (ctx->lim.max_nodes && ctx->count >= ctx->lim.max_nodes)
         over_limit(ctx, SG_LIMIT_NODES, ctx->lim.max_nodes);
     Expr *e = arena_alloc(ctx, sizeof *e + (op == OP_NUM ? 2 * sizeof(int64_t) : n * sizeof(Expr *)));
