@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "symgrad.h"
+#include "sg_internal.h"
 
 #define BLOCK 4096 /* points per call of the batch function */
 

@@ -4,7 +4,7 @@
  * paths, or met again by a higher derivative, is differentiated once. */
 #include <stdlib.h>
 
-#include "symgrad.h"
+#include "sg_internal.h"
 
 #define INT(v) expr_int(ctx, (v))
 #define RAT(p, q) expr_rat(ctx, (p), (q))

@@ -6,7 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "symgrad.h"
+#include "sg_internal.h"
 
 typedef struct {
     double *val;      /* by node id */

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "symgrad.h"
+#include "sg_internal.h"
 
 /* C precedence of an emitted expression text. */
 enum { C_COND = 3, C_OR, C_AND, C_EQ = 9, C_REL, C_ADD = 12, C_MUL, C_UNARY, C_ATOM = 16 };

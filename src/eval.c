@@ -5,7 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "symgrad.h"
+#include "sg_internal.h"
 
 static double sigmoid(double x)
 {

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "symgrad.h"
+#include "sg_internal.h"
 
 #define HUGE_PAGE ((size_t)2 << 20)
 

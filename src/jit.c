@@ -9,7 +9,7 @@
 
 #include <libtcc.h>
 
-#include "symgrad.h"
+#include "sg_internal.h"
 
 #ifndef SG_TCC_LIB_DIR
 #define SG_TCC_LIB_DIR "/usr/lib/x86_64-linux-gnu/tcc"

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "symgrad.h"
+#include "sg_internal.h"
 
 void lex_init(Lexer *lx, const char *src, size_t len)
 {

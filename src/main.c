@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "symgrad.h"
+#include "sg_internal.h"
 
 static const char usage[] =
     "usage: symgrad [options] EXPR\n"

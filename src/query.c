@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "symgrad.h"
+#include "sg_internal.h"
 
 static void *xmalloc(size_t n)
 {

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "symgrad.h"
+#include "sg_internal.h"
 
 #define LONG_TEXT 72 /* a function longer than this is shown once, as f */
 #define LONG_POINT 4 /* a point in more variables is shown once */

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "symgrad.h"
+#include "sg_internal.h"
 
 const OpInfo op_info[OP_COUNT] = {
 #define OP(id, name, arity, kind, c, latex) {name, arity, KIND_##kind, c, latex},

@@ -7,7 +7,7 @@
 #include <check.h>
 #include <stddef.h>
 
-#include "symgrad.h"
+#include "sg_internal.h"
 
 #define TU_MAX_VARS 16
 

@@ -20,7 +20,7 @@
  */
 #include "bench_common.h"
 
-#include "symgrad.h"
+#include "sg_internal.h"
 
 #ifdef GCC_BATCH
 void GCC_BATCH(size_t n, const double *in, double *out);

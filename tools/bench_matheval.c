@@ -26,7 +26,7 @@
 
 #include <matheval.h>
 
-#include "symgrad.h"
+#include "sg_internal.h"
 
 int main(int argc, char **argv)
 {

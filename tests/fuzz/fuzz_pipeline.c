@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "symgrad.h"
+#include "sg_internal.h"
 
 #define MAX_NODES 20000   /* a parsed program larger than this is skipped */
 #define MAX_DERIV_NODES 200000 /* likewise after differentiating */

@@ -1,12 +1,12 @@
-/* symgrad.h - the libsymgrad interface.
+/* sg_internal.h - the libsymgrad internals (the public API is include/symgrad.h).
  *
  * Data flows lex -> parse -> expr (the hash-consed graph, kept canonical by
  * simplify) -> deriv -> print_* / emit_c -> jit. Every node belongs to an
  * SgCtx and is freed with it. Library functions report failure through an
  * SgError and never exit; only main.c decides what to do with an error.
  */
-#ifndef SYMGRAD_H
-#define SYMGRAD_H
+#ifndef SG_INTERNAL_H
+#define SG_INTERNAL_H
 
 #include <stdarg.h>
 #include <stddef.h>
