@@ -59,6 +59,29 @@ static Expr *unary_rule(SgCtx *ctx, Op op, Expr *u)
 #undef half
 }
 
+void deriv_others(SgCtx *ctx, Expr **f, size_t n, Expr *const *need, Expr *seed, Expr **others)
+{
+    Expr **suf = sg_realloc(NULL, (n + 1) * sizeof *suf);
+    size_t first = n, last = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!expr_is_zero(need[i])) {
+            first = i < first ? i : first;
+            last = i;
+        }
+    suf[n] = seed;
+    for (size_t i = n; i-- > first + 1;)
+        suf[i] = expr_call1(ctx, OP_HOLD, MUL(f[i], suf[i + 1]));
+    Expr *pre = INT(1);
+    for (size_t i = 0; i < n; i++) {
+        others[i] = i >= first && i <= last && !expr_is_zero(need[i]) ? MUL(pre, suf[i + 1]) : INT(0);
+        if (i < last)
+            pre = expr_call1(ctx, OP_HOLD, MUL(pre, f[i]));
+    }
+    free(suf);
+}
+
+Expr *deriv_unary(SgCtx *ctx, Op op, Expr *u) { return unary_rule(ctx, op, u); }
+
 /* d(u^v) = v u^(v-1) u' when v is constant, else u^v (v' log u + v u'/u). */
 static Expr *pow_rule(SgCtx *ctx, Expr *e, Expr *x)
 {
@@ -71,9 +94,30 @@ static Expr *pow_rule(SgCtx *ctx, Expr *e, Expr *x)
     return MUL(e, ADD(MUL(dv, F1(LOG, u)), DIV(MUL(v, du), u)));
 }
 
-/* Sum over i of d(args[i]) times every other factor. */
+#define FEW_FACTORS 8 /* products with more factors in x share their partial products */
+
+/* Sum over i of d(args[i]) times every other factor: past FEW_FACTORS
+ * factors in x, the others as prefix and suffix products held whole
+ * (reverse.c does the same), so the rule stays linear in the factors. */
 static Expr *product_rule(SgCtx *ctx, Expr *e, Expr *x)
 {
+    uint32_t m = 0;
+    for (uint32_t i = 0; i < e->n; i++)
+        m += (e->args[i]->vars & x->vars) != 0;
+    if (m > FEW_FACTORS) {
+        Expr **d = sg_realloc(NULL, e->n * sizeof *d), **others = sg_realloc(NULL, e->n * sizeof *others);
+        for (uint32_t i = 0; i < e->n; i++)
+            d[i] = deriv(ctx, e->args[i], x);
+        deriv_others(ctx, e->args, e->n, d, INT(1), others);
+        size_t nt = 0;
+        for (uint32_t i = 0; i < e->n; i++)
+            if (!expr_is_zero(d[i]))
+                d[nt++] = MUL(others[i], d[i]);
+        Expr *r = nt ? expr_add_n(ctx, d, nt) : INT(0);
+        free(d);
+        free(others);
+        return r;
+    }
     /* most products are short: their lists live on the stack, not the arena */
     Expr *small[2][8];
     Expr **terms = e->n <= 8 ? small[0] : sg_alloc(ctx, e->n * sizeof *terms);
@@ -160,6 +204,7 @@ static Expr *rule(SgCtx *ctx, Expr *e, Expr *x)
     case OP_POW: return pow_rule(ctx, e, x);
     case OP_CALL: return user_rule(ctx, e, x);
     case OP_STOP: return INT(0);
+    case OP_HOLD: return expr_call1(ctx, OP_HOLD, deriv(ctx, a[0], x));
     case OP_SELECT: /* each branch differentiated, the same one taken */
         return expr_call(ctx, OP_SELECT,
                          (Expr *[]){a[0], deriv(ctx, a[1], x), deriv(ctx, a[2], x)}, 3);
@@ -196,8 +241,10 @@ Expr *deriv(SgCtx *ctx, Expr *e, Expr *x)
 {
     if (!(e->vars & x->vars)) /* no x below e */
         return INT(0);
-    if (e->op == OP_VAR)
-        return INT(e == x);
+    if (e->op == OP_VAR) {
+        Expr *t = e == x ? NULL : sg_direction_leaf(ctx, x, e);
+        return t ? t : INT(e == x);
+    }
     Expr *d = *sg_deriv_slot(ctx, e, x);
     if (!d) {
         d = rule(ctx, e, x);

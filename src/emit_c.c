@@ -46,6 +46,8 @@ typedef struct {
     SgCtx *ctx;         /* to find x^2 nodes for sharing squares; may be NULL */
     const char *real;   /* "double" or "float" */
     const char *suffix; /* "" or "f": on literals and libm names */
+    Expr **tangents;    /* NAME_hvp's body: these variables are v[0], v[1], ... */
+    size_t ntangents;
 } Emitter;
 
 /* Names a variable cannot keep in C: keywords, what <math.h> and
@@ -404,6 +406,13 @@ static Code power(Emitter *em, Expr *e)
     return r;
 }
 
+/* A long sum or product is written in runs of RUN operands, each run's
+ * value a temporary that the next run starts from: the order of operations
+ * is the same ((a + b) + c ...), and each operand's temporaries live only
+ * until its run ends (a compiler's register allocation grows faster than
+ * linearly in the values live at once). */
+#define RUN 32
+
 /* Sums and products, written with - and / where the signs allow. */
 static Code nary(Emitter *em, Expr *e)
 {
@@ -464,6 +473,13 @@ static Code nary(Emitter *em, Expr *e)
             else
                 emitf(&t, k ? " * %s" : "%s", s);
             free(s);
+        }
+        if ((k + 1) % RUN == 0 && k + 1 < e->n) { /* the run so far into a temporary */
+            char name[32];
+            snprintf(name, sizeof name, "t%d", ++em->ntemps);
+            line(em, "const %s %s = %s;", em->real, name, t.s);
+            t.len = 0;
+            emitf(&t, "%s", name);
         }
     }
     free(order);
@@ -576,7 +592,7 @@ static Code compute(Emitter *em, Expr *e)
     case OP_ADD: case OP_MUL: return nary(em, e);
     case OP_POW: return power(em, e);
     case OP_SELECT: return branch_select(em, e);
-    case OP_STOP: case OP_CALL: return value(em, e->args[0]);
+    case OP_STOP: case OP_CALL: case OP_HOLD: return value(em, e->args[0]);
     default: return call(em, e);
     }
 }
@@ -662,6 +678,15 @@ static void body(Emitter *em, Expr **params, size_t nparams, int from_in, Expr *
     }
     if (from_in && nparams && !any_used)
         line(em, "(void)in;");
+    int any_tangent = 0;
+    for (size_t i = 0; i < em->ntangents; i++) {
+        char v[32];
+        snprintf(v, sizeof v, "v[%zu]", i);
+        bind(em, em->tangents[i], v);
+        any_tangent |= uses(em, em->tangents[i]) > 0;
+    }
+    if (em->ntangents && !any_tangent) /* the Hessian is 0 */
+        line(em, "(void)v;");
     for (size_t i = 0; i < nouts; i++) {
         Code c = value(em, outs[i]);
         if (store) {
@@ -841,18 +866,54 @@ static void open_function(FileWriter *w, const char *ret, const char *sig)
 }
 
 /* One function: its prototype in the header, its body in the source. */
+/* The body text of a function with signature sig ("NAME(params)") at the
+ * given indent, cut into segment functions written before it when it is
+ * long (emit_split); the text to put in the function is left in text. */
+static void split_body(FileWriter *w, const char *sig, Buf *text, int indent, int from_in,
+                       int returns)
+{
+    Buf name = {0}, params = {0}, args = {0}, voids = {0}, segs = {0}, calls = {0};
+    const char *open = strchr(sig, '('), *close = strrchr(sig, ')');
+    emitf(&name, "%.*s", (int)(open - sig), sig);
+    emitf(&params, "%.*s", (int)(close - open - 1), open + 1);
+    if (!strcmp(params.s, "void"))
+        params.s[params.len = 0] = 0;
+    for (const char *p = params.s; *p;) { /* each parameter's last word */
+        size_t n = strcspn(p, ","), k = n;
+        while (k && (p[k - 1] == '_' || (p[k - 1] >= '0' && p[k - 1] <= '9') ||
+                     ((p[k - 1] | 32) >= 'a' && (p[k - 1] | 32) <= 'z')))
+            k--;
+        emitf(&args, "%s%.*s", args.len ? ", " : "", (int)(n - k), p + k);
+        emitf(&voids, "(void)%.*s; ", (int)(n - k), p + k);
+        p += n + (p[n] == ',') + (p[n] == ',' && p[n + 1] == ' ');
+    }
+    SplitSig sp = {name.s, params.s, args.s ? args.s : "", voids.s ? voids.s : "", w->em.real,
+                   from_in, returns};
+    if (text->s && emit_split(text->s, indent, &sp, &segs, &calls)) {
+        emitf(&w->defs, "%s", segs.s);
+        buf_free(text);
+        *text = calls;
+        calls = (Buf){0};
+    }
+    buf_free(&name), buf_free(&params), buf_free(&args), buf_free(&voids);
+    buf_free(&segs), buf_free(&calls);
+}
+
 static void function(FileWriter *w, const char *ret, const char *sig, int from_in, Expr **outs,
                      size_t nouts, const char *store)
 {
-    open_function(w, ret, sig);
+    Buf text = {0};
     if (from_in && !w->q->nvars)
-        emitf(&w->defs, "    (void)in;\n");
+        emitf(&text, "    (void)in;\n");
     if (store && !nouts) /* nothing to store: grad of a function with no --wrt */
-        emitf(&w->defs, "    (void)%.*s;\n", (int)strcspn(store, "["), store);
-    w->em.out = &w->defs;
+        emitf(&text, "    (void)%.*s;\n", (int)strcspn(store, "["), store);
+    w->em.out = &text;
     w->em.indent = 1;
     body(&w->em, w->q->vars, w->q->nvars, from_in, outs, nouts, store);
-    emitf(&w->defs, "}\n\n");
+    split_body(w, sig, &text, 1, from_in, store == NULL);
+    open_function(w, ret, sig);
+    emitf(&w->defs, "%s}\n\n", text.s ? text.s : "");
+    buf_free(&text);
 }
 
 /* C99 promises 127 parameters (5.2.4.1). With more variables, the function
@@ -867,7 +928,10 @@ static void scalar_functions(FileWriter *w, Expr **first, int order)
     const Query *q = w->q;
     const char *real = w->cf->single ? "float" : "double";
     Buf sig = {0};
+    unsigned fns = query_functions(q);
     for (size_t i = 0; i <= q->nwrt; i++) { /* the function, then each partial */
+        if (!(fns & (i ? FN_PARTIALS : FN_VALUE)))
+            continue;
         sig.len = 0;
         if (i)
             partial_name(&sig, &w->sc, w->cf->name, order, q->wrt[i - 1]->name);
@@ -889,9 +953,12 @@ static void array_functions(FileWriter *w, Expr **first, int order)
 {
     const Query *q = w->q;
     const char *real = w->cf->single ? "float" : "double", *name = w->cf->name;
+    unsigned fns = query_functions(q);
     Buf sig = {0};
     emitf(&sig, "%s%s(const %s *in, %s *grad)", name, w->sc.grad, real, real);
-    if (q->nwrt == 1) { /* one partial: its function is the gradient, called */
+    if (!(fns & FN_GRAD)) {
+        /* not asked for */
+    } else if (q->nwrt == 1 && (fns & FN_PARTIALS)) { /* its partial is the gradient: called */
         open_function(w, "void", sig.s);
         emitf(&w->defs, q->nvars ? "    grad[0] = " : "    (void)in;\n    grad[0] = ");
         partial_name(&w->defs, &w->sc, name, order, q->wrt[0]->name);
@@ -902,24 +969,41 @@ static void array_functions(FileWriter *w, Expr **first, int order)
     } else {
         function(w, "void", sig.s, 1, first, q->nwrt, "grad[%zu]");
     }
-    if (q->hessian) {
+    if ((fns & FN_HESS) && q->hessian) {
         sig.len = 0;
         emitf(&sig, "%s%s(const %s *in, %s *hess)", name, w->sc.hess, real, real);
         function(w, "void", sig.s, 1, q->derivs, q->nderivs, "hess[%zu]");
+    }
+    if ((fns & FN_HVP) && q->hvp) {
+        sig.len = 0;
+        emitf(&sig, "%s_hvp(const %s *in, const %s *v, %s *out)", name, real, real, real);
+        w->em.tangents = q->tangents;
+        w->em.ntangents = q->nwrt;
+        function(w, "void", sig.s, 1, q->hvp, q->nwrt, "out[%zu]");
+        w->em.ntangents = 0;
+    }
+    if (!(fns & FN_BATCH)) {
+        buf_free(&sig);
+        return;
     }
     /* the batch: each row the value, then the partials */
     Expr **row = malloc((q->nwrt + 1) * sizeof *row);
     row[0] = q->f;
     memcpy(row + 1, first, q->nwrt * sizeof *row);
     sig.len = 0;
+    Buf text = {0}, row_sig = {0};
+    w->em.out = &text;
+    w->em.indent = 2;
+    body(&w->em, q->vars, q->nvars, 1, row, q->nwrt + 1, "out[%zu]");
+    emitf(&row_sig, "%s%s(const %s *in, %s *out)", name, w->sc.batch, real, real); /* one row */
+    split_body(w, row_sig.s, &text, 2, 1, 0);
     emitf(&sig, "%s%s(size_t n, const %s *in, %s *out)", name, w->sc.batch, real, real);
     open_function(w, "void", sig.s);
     emitf(&w->defs, "    for (size_t i = 0; i < n; i++, in += %zu, out += %zu) {\n", q->nvars,
           q->nwrt + 1);
-    w->em.out = &w->defs;
-    w->em.indent = 2;
-    body(&w->em, q->vars, q->nvars, 1, row, q->nwrt + 1, "out[%zu]");
-    emitf(&w->defs, "    }\n}\n");
+    emitf(&w->defs, "%s    }\n}\n", text.s ? text.s : "");
+    buf_free(&text);
+    buf_free(&row_sig);
     free(row);
     buf_free(&sig);
 }
@@ -938,13 +1022,26 @@ static void doc(SgCtx *ctx, Buf *b, const Query *q, const CFile *cf, const Schem
     for (size_t i = 0; i < q->nvars; i++)
         emitf(b, "%s%s", i ? ", " : "", q->vars[i]->name);
     emitf(b, q->nvars ? ".\n" : "none.\n");
+    unsigned fns = query_functions(q);
+    emitf(b, " * This file holds (--functions");
+    for (int i = 0; fn_names[i]; i++)
+        if (fns & (1u << i) && (i != 4 || q->hessian) && (i != 5 || q->hvp))
+            emitf(b, "%s%s", (fns & ((1u << i) - 1)) ? "," : " ", fn_names[i]);
+    emitf(b, "): %s%s%s%s%s%s%s.\n", fns & FN_VALUE ? "the function" : "",
+          fns & FN_PARTIALS ? ", one function per partial" : "", fns & FN_GRAD ? ", the gradient" : "",
+          fns & FN_BATCH ? ", the batch" : "", fns & FN_HESS && q->hessian ? ", the Hessian" : "",
+          fns & FN_HVP && q->hvp ? ", the Hessian times a vector" : "",
+          fns ? "" : "nothing");
     if (wide(q))
         emitf(b, " * More than %d parameters: %s and each partial take const %s *in, in this order.\n",
               MAX_PARAMS, cf->name, cf->single ? "float" : "double");
     emitf(b, " * %s%s(in, grad), %s%s(n, in, out): in[] in parameter order;\n"
              " * grad[] and each batch row after its value in this order:\n",
           cf->name, sc->grad, cf->name, sc->batch);
-    for (size_t i = 0; i < q->nwrt; i++) {
+    for (size_t i = 0; i < q->nwrt && !(fns & FN_PARTIALS); i++) /* names only: linear */
+        emitf(b, "%s%s%s%s", i % 8 ? ", " : i ? ",\n *   " : " *   ", order > 1 ? "d^n/d" : "d/d",
+              q->wrt[i]->name, i + 1 == q->nwrt ? "\n" : "");
+    for (size_t i = 0; i < q->nwrt && (fns & FN_PARTIALS); i++) {
         char *d = comment_text(ctx, first[i]);
         Buf nm = {0};
         partial_name(&nm, sc, cf->name, order, q->wrt[i]->name);
@@ -952,9 +1049,12 @@ static void doc(SgCtx *ctx, Buf *b, const Query *q, const CFile *cf, const Schem
         buf_free(&nm);
         free(d);
     }
-    if (q->hessian)
+    if (q->hessian && (fns & FN_HESS))
         emitf(b, " * %s%s(in, hess): the %zu x %zu second partials, row-major.\n", cf->name,
               sc->hess, q->nwrt, q->nwrt);
+    if (q->hvp && (fns & FN_HVP))
+        emitf(b, " * %s_hvp(in, v, out): out[] = the Hessian times v[], both in grad's order.\n",
+              cf->name);
 }
 
 int emit_c_file(SgCtx *ctx, const Query *q, const CFile *cf, Buf *c, Buf *h, SgError *err)

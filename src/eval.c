@@ -62,7 +62,7 @@ double eval_op(Op op, const double *a)
     case OP_SINH: return sinh(a[0]);
     case OP_SOFTPLUS: return softplus(a[0]);
     case OP_SQRT: return sqrt(a[0]);
-    case OP_STOP: return a[0];
+    case OP_STOP: case OP_HOLD: return a[0];
     case OP_TAN: return tan(a[0]);
     case OP_TANH: return tanh(a[0]);
     case OP_ATAN2: return atan2(a[0], a[1]);

@@ -41,6 +41,9 @@ struct SgCtx {
     SgLimits lim;      /* how large the graph may grow */
     SgLimitHandler on_limit;
     Expr *small[2 * SMALL_INT + 1]; /* the integers -SMALL_INT..SMALL_INT, once made */
+    Expr *dir;         /* the newest direction (sg_direction), or NULL */
+    Map tangent;       /* its tangents: variable -> tangent */
+    unsigned ndirs;    /* directions made, to name each afresh */
 };
 
 static void *xcalloc(size_t n, size_t size)
@@ -108,6 +111,7 @@ void sg_free(SgCtx *ctx)
     for (size_t i = 0; i < ctx->ndirect; i++)
         free(ctx->direct[i].by_id);
     map_free(&ctx->deriv);
+    map_free(&ctx->tangent);
     table_free(ctx->table, ctx->cap, sizeof *ctx->table);
     free(ctx);
 }
@@ -168,6 +172,29 @@ Expr **sg_deriv_slot(SgCtx *ctx, const Expr *e, const Expr *var)
         m->cap = cap;
     }
     return &m->by_id[e->id];
+}
+
+Expr *sg_direction(SgCtx *ctx, Expr **vars, Expr **tangents, size_t n)
+{
+    char name[32];
+    snprintf(name, sizeof name, "%%dir%u", ++ctx->ndirs); /* no program can name it */
+    Expr *dir = expr_var(ctx, name, strlen(name));
+    map_free(&ctx->tangent);
+    ctx->tangent = (Map){0};
+    for (size_t i = 0; i < n; i++) {
+        dir->vars |= vars[i]->vars; /* so deriv skips what no vars[i] is under */
+        map_put(&ctx->tangent, map_key(vars[i], NULL), tangents[i]);
+    }
+    ctx->dir = dir;
+    return dir;
+}
+
+Expr *sg_direction_leaf(SgCtx *ctx, const Expr *dir, const Expr *v)
+{
+    if (dir != ctx->dir || !ctx->dir)
+        return NULL;
+    Expr *t = map_get(&ctx->tangent, map_key(v, NULL));
+    return t ? t : expr_int(ctx, 0);
 }
 
 /* n bytes from the arena, not cleared. */

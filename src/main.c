@@ -36,6 +36,13 @@ static const char usage[] =
     "                  names the variables); writes CSV: value, then each partial\n"
     "  --check         compare every derivative at --at with a finite difference;\n"
     "                  exit 1 when one disagrees\n"
+    "  --mode M        auto (default) | forward | reverse: how a gradient is formed;\n"
+    "                  auto takes reverse (one backward sweep, cost a small multiple of\n"
+    "                  the function's) for more than 16 --wrt variables, else forward\n"
+    "  --functions L   what --emit-c / --format c write, a comma list of value,\n"
+    "                  partials, grad, batch, hess, hvp (default value,grad,batch;\n"
+    "                  partials with at most 16 --wrt variables; hess with --hessian)\n"
+    "  --hvp           also write NAME_hvp(in, v, out): the Hessian times v\n"
     "  -f FILE         read the expression or program from FILE\n"
     "  --max-depth N   refuse input nested deeper than N levels (default 10000;\n"
     "                  at most 200000)\n"
@@ -67,6 +74,9 @@ typedef struct {
     int order, hessian, values, check;
     int values_need_at; /* --values without --at: fine only for a constant */
     int order_given;
+    Mode mode;          /* --mode */
+    unsigned functions; /* --functions (FN_ bits; 0 = the default) */
+    int hvp;            /* --hvp */
     Format format;
     SgLimits limits;    /* --max-depth, --max-nodes, --max-memory */
 } Options;
@@ -209,6 +219,25 @@ static int is_dir(const char *path)
 #define MAX_DEPTH_ALLOWED 200000
 #define STACK_PER_LEVEL ((size_t)64 << 10)
 
+/* --functions value,grad,... into FN_ bits, or die naming the bad item. */
+static unsigned parse_functions(const char *list)
+{
+    unsigned bits = 0;
+    for (const char *p = list;;) {
+        size_t n = strcspn(p, ","), k = 0;
+        while (fn_names[k] && (strlen(fn_names[k]) != n || memcmp(fn_names[k], p, n)))
+            k++;
+        if (!fn_names[k])
+            die("--functions: '%.*s' is not one of value, partials, grad, batch, hess, hvp",
+                (int)n, p);
+        bits |= 1u << k;
+        if (!p[n])
+            break;
+        p += n + 1;
+    }
+    return bits;
+}
+
 static void parse_options(int argc, char **argv, Options *o)
 {
     static const char *later[] = {"--steps", NULL};
@@ -281,6 +310,16 @@ static void parse_options(int argc, char **argv, Options *o)
             if (strcmp(v, "double") && strcmp(v, "float"))
                 die("--real takes double or float, not '%s'", v);
             o->single = !strcmp(v, "float");
+        } else if (is_opt(a, "--mode")) {
+            const char *v = option_value(argc, argv, &i, "--mode");
+            if (!strcmp(v, "auto") || !strcmp(v, "forward") || !strcmp(v, "reverse"))
+                o->mode = v[0] == 'a' ? MODE_AUTO : v[0] == 'f' ? MODE_FORWARD : MODE_REVERSE;
+            else
+                die("--mode takes auto, forward or reverse, not '%s'", v);
+        } else if (is_opt(a, "--functions")) {
+            o->functions = parse_functions(option_value(argc, argv, &i, "--functions"));
+        } else if (!strcmp(a, "--hvp")) {
+            o->hvp = 1;
         } else if (!strcmp(a, "--hessian")) {
             o->hessian = 1;
         } else if (!strcmp(a, "--values")) {
@@ -317,6 +356,14 @@ static void parse_options(int argc, char **argv, Options *o)
         die("--hessian gives the second partials; --order %d does not go with it", o->order);
     if (o->values && o->format != FMT_INFIX)
         die("--values prints bare numbers; it does not go with --format");
+    if ((o->functions & FN_HESS) && !o->hessian)
+        die("--functions hess needs --hessian");
+    if ((o->functions || o->hvp) && !o->emit_c && o->format != FMT_C)
+        die("%s chooses what --emit-c or --format c writes; give one of them",
+            o->hvp ? "--hvp" : "--functions");
+    if (o->hvp && o->order != 1 && !o->hessian)
+        die("--hvp is the Hessian times a vector; it goes with first derivatives, not --order %d",
+            o->order);
     o->values_need_at = o->values && !o->at;
 }
 
@@ -707,13 +754,15 @@ static int run(const Options *op)
         free(src);
         return 2;
     }
-    Query q = {.f = prog.out, .order = o.order, .hessian = o.hessian};
+    Query q = {.f = prog.out, .order = o.order, .hessian = o.hessian, .mode = o.mode};
     q.nvars = expr_free_vars(&q.f, 1, &q.vars);
     resolve_wrt(ctx, &o, &q);
     if (!q.nwrt) /* a constant: nothing to differentiate, show its value */
         q.order = 0, q.hessian = 0;
     if (o.data && q.order == 0) /* the value column only */
         q.nwrt = 0;
+    if (o.functions || o.hvp) /* --hvp adds hvp to the default (or the list) */
+        q.functions = (o.functions ? o.functions : query_functions(&q)) | (o.hvp ? FN_HVP : 0);
     query_derive(ctx, &q);
     query_widen_vars(&q);
     if (o.at)

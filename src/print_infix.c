@@ -12,6 +12,14 @@ enum { P_SELECT = 1, P_OR, P_AND, P_CMP, P_ADD, P_MUL, P_UNARY, P_POW, P_ATOM };
 
 static void pr(Buf *b, const Expr *e, int min);
 
+/* A held value prints as itself (see OP_HOLD). */
+static const Expr *unhold(const Expr *e)
+{
+    while (e->op == OP_HOLD)
+        e = e->args[0];
+    return e;
+}
+
 static int is_neg_num(const Expr *e) { return e->op == OP_NUM && e->num < 0; }
 
 /* A negative number exponent moves the factor under the fraction bar. */
@@ -103,8 +111,17 @@ static void pr_power(Buf *b, const Expr *base, const Expr *k, int negate)
     emitf(b, paren ? ")" : "");
 }
 
+static void pr_product(Buf *b, const Expr *e, int absval);
+
 static void pr_factor(Buf *b, const Expr *f)
 {
+    f = unhold(f);
+    if (f->op == OP_MUL && !negative(f)) {
+        /* a held product within a product: a*b*c, not a*(b*c) (left to
+         * right, a*(x/y) reads a*x/y) */
+        pr_product(b, f, 0);
+        return;
+    }
     if (f->op == OP_POW && f->args[1]->op == OP_NUM)
         pr_power(b, f->args[0], f->args[1], 0);
     else
@@ -115,6 +132,7 @@ static void pr_factor(Buf *b, const Expr *f)
  * [-]numerator[/denominator]; with absval the sign is left to the caller. */
 static void pr_product(Buf *b, const Expr *e, int absval)
 {
+    e = unhold(e);
     const Expr *const *f = e->op == OP_MUL ? (const Expr *const *)e->args : &e;
     uint32_t n = e->op == OP_MUL ? e->n : 1, i = 0;
     const Expr *c = f[0]->op == OP_NUM ? f[i++] : NULL;
@@ -173,7 +191,7 @@ static void pr_sum(Buf *b, const Expr *e)
         lead = 0;
     for (uint32_t k = 0; k < e->n; k++) {
         uint32_t i = k == 0 ? lead : k <= lead ? k - 1 : k;
-        const Expr *t = e->args[i];
+        const Expr *t = unhold(e->args[i]);
         int neg = negative(t);
         if (k)
             emitf(b, neg ? " - " : " + ");
@@ -212,6 +230,7 @@ static void pr_args(Buf *b, const char *name, Expr *const *args, uint32_t n)
 
 static void pr(Buf *b, const Expr *e, int min)
 {
+    e = unhold(e);
     int p = prec(e), paren = p < min;
     emitf(b, paren ? "(" : "");
     switch (e->op) {

@@ -16,6 +16,32 @@ static void *xmalloc(size_t n)
     return p;
 }
 
+const char *const fn_names[] = {"value", "partials", "grad", "batch", "hess", "hvp", NULL};
+
+unsigned query_functions(const Query *q)
+{
+    if (q->functions)
+        return q->functions;
+    return FN_VALUE | FN_GRAD | FN_BATCH | (q->nwrt <= PARTIALS_MAX_WRT ? FN_PARTIALS : 0) |
+           (q->hessian ? FN_HESS : 0);
+}
+
+/* The Hessian times a vector of new variables (tangents), by forward mode
+ * along them over the first partials: O(size of the gradient). */
+static void derive_hvp(SgCtx *ctx, Query *q, Expr **first)
+{
+    q->tangents = xmalloc(q->nwrt * sizeof *q->tangents);
+    q->hvp = xmalloc(q->nwrt * sizeof *q->hvp);
+    for (size_t i = 0; i < q->nwrt; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "%%v%zu", i); /* no program can name it */
+        q->tangents[i] = expr_var(ctx, name, strlen(name));
+    }
+    Expr *dir = sg_direction(ctx, q->wrt, q->tangents, q->nwrt);
+    for (size_t i = 0; i < q->nwrt; i++)
+        q->hvp[i] = deriv(ctx, first[i], dir);
+}
+
 void query_derive(SgCtx *ctx, Query *q)
 {
     size_t n = q->hessian ? q->nwrt * q->nwrt : q->nwrt;
@@ -23,9 +49,19 @@ void query_derive(SgCtx *ctx, Query *q)
     q->lower = xmalloc(n * sizeof *q->lower);
     q->lower_wrt = xmalloc(n * sizeof *q->lower_wrt);
     q->nderivs = n;
+    int first_order = q->hessian || q->order > 0;
+    q->reverse = first_order && (q->mode == MODE_REVERSE ||
+                                 (q->mode == MODE_AUTO && q->nwrt >= REVERSE_MIN_WRT));
+    Expr **first = xmalloc(q->nwrt * sizeof *first);
+    if (q->reverse)
+        reverse_grad(ctx, q->f, q->wrt, q->nwrt, first);
+    for (size_t i = 0; i < q->nwrt && first_order && !q->reverse; i++)
+        first[i] = deriv(ctx, q->f, q->wrt[i]);
+    if (first_order && (query_functions(q) & FN_HVP))
+        derive_hvp(ctx, q, first);
     for (size_t i = 0; i < q->nwrt; i++) {
         if (q->hessian) {
-            Expr *di = deriv(ctx, q->f, q->wrt[i]);
+            Expr *di = first[i];
             for (size_t j = 0; j < q->nwrt; j++) {
                 size_t k = i * q->nwrt + j;
                 q->lower[k] = di;
@@ -34,8 +70,8 @@ void query_derive(SgCtx *ctx, Query *q)
             }
             continue;
         }
-        Expr *d = q->f, *prev = q->f;
-        for (int k = 0; k < q->order; k++) {
+        Expr *d = q->order ? first[i] : q->f, *prev = q->f;
+        for (int k = 1; k < q->order; k++) {
             prev = d;
             d = deriv(ctx, d, q->wrt[i]);
         }
@@ -43,6 +79,7 @@ void query_derive(SgCtx *ctx, Query *q)
         q->lower[i] = prev;
         q->lower_wrt[i] = q->wrt[i];
     }
+    free(first);
 }
 
 /* A custom grad may name a variable the function's value does not use:
@@ -83,7 +120,9 @@ Jit *query_compile(SgCtx *ctx, const Query *q, SgError *err)
 {
     CFile cf = {"sg", "sg.c", "sg.h", 0, NULL, NULL};
     Buf c = {0};
-    Jit *jit = emit_c_file(ctx, q, &cf, &c, NULL, err) ? jit_compile(c.s, err) : NULL;
+    Query dq = *q;
+    dq.functions = 0; /* the default file, which holds the batch (and hess) */
+    Jit *jit = emit_c_file(ctx, &dq, &cf, &c, NULL, err) ? jit_compile(c.s, err) : NULL;
     buf_free(&c);
     return jit;
 }
@@ -204,4 +243,6 @@ void query_free(Query *q)
     free(q->gvalues);
     free(q->check_ok);
     free(q->check_fd);
+    free(q->hvp);
+    free(q->tangents);
 }

@@ -209,6 +209,16 @@ void map_free(Map *m);
 /* The memo slot for d e / d var: NULL until deriv() fills it. */
 Expr **sg_deriv_slot(SgCtx *ctx, const Expr *e, const Expr *var);
 
+/* A direction to differentiate along: deriv(ctx, e, dir) is then the
+ * derivative of e along tangents[i] for each vars[i] (forward mode in many
+ * variables at once: a Hessian-vector product is deriv of a gradient along
+ * v). dir is a fresh variable node no program can name; a new direction
+ * ends the last one. */
+Expr *sg_direction(SgCtx *ctx, Expr **vars, Expr **tangents, size_t n);
+/* d v / d dir for a variable v: its tangent (0 when it has none), or NULL
+ * when dir is not the context's direction. */
+Expr *sg_direction_leaf(SgCtx *ctx, const Expr *dir, const Expr *v);
+
 /* ---- front end (lex.c, parse.c) ----------------------------------------- */
 
 typedef enum {
@@ -251,8 +261,25 @@ int parse_program(SgCtx *ctx, const char *src, size_t len, Program *prog,
 
 /* ---- differentiation (deriv.c) ------------------------------------------ */
 
-/* d e / d var, memoised per (node, var) in the context. */
+/* d e / d var, memoised per (node, var) in the context; var may be a
+ * direction (sg_direction). */
 Expr *deriv(SgCtx *ctx, Expr *e, Expr *var);
+/* f'(u) for a one-argument function f (sin -> cos(u)). */
+Expr *deriv_unary(SgCtx *ctx, Op op, Expr *u);
+/* others[i] = seed times the product of every f[j] but f[i], for each i
+ * with need[i] not 0 (else 0): prefix and suffix products (the seed in the
+ * suffix) held whole (OP_HOLD), so all of them together cost O(n) nodes. */
+void deriv_others(SgCtx *ctx, Expr **f, size_t n, Expr *const *need, Expr *seed, Expr **others);
+
+/* ---- reverse mode (reverse.c) -------------------------------------------- */
+
+/* The gradient of f in wrt[0..n) by one reverse (adjoint) sweep over f's
+ * graph, each node visited once: grad[i] = d f / d wrt[i], built as nodes
+ * (adjoints used more than once, and long partial products, held whole), so
+ * printing, --emit-c and the JIT take it like any derivative. The same
+ * conventions as deriv: custom grads, stop, ?: (the branch not taken is not
+ * evaluated: its adjoints are guarded by the same condition), ties. */
+void reverse_grad(SgCtx *ctx, Expr *f, Expr **wrt, size_t n, Expr **grad);
 
 /* ---- output (print_infix.c, print_json.c) ------------------------------- */
 
@@ -314,6 +341,23 @@ typedef struct {
     const char *tmpl_c;
 } CFile;
 
+/* A function whose body emit_split may cut into segments. */
+typedef struct {
+    const char *name;   /* the function's name: segments are NAME_seg1, ... */
+    const char *params; /* its parameter list ("const double *in, double *grad"; "" for none) */
+    const char *args;   /* the same as arguments ("in, grad") */
+    const char *voids;  /* "(void)in; (void)grad; ": a segment may not read them all */
+    const char *real;   /* "double" or "float" */
+    int from_in;        /* the body loads parameters from in[] ("const double x = in[0];") */
+    int returns;        /* the body ends in return (the last segment returns the value) */
+} SplitSig;
+
+/* A body (emitted statements at 4 * indent spaces) longer than a compiler
+ * digests in linear time, as static functions NAME_seg1.. written to segs
+ * and the statements calling them written to out: returns 1. Returns 0,
+ * writing nothing, when the body is short enough as it is. */
+int emit_split(const char *body, int indent, const SplitSig *sig, Buf *segs, Buf *out);
+
 typedef struct Query Query;
 /* Write the source and header for q: NAME(params), NAME_d<var> per wrt
  * variable, NAME_grad, NAME_batch, and NAME_hess with a Hessian. 0 and err
@@ -331,6 +375,26 @@ void jit_free(Jit *j);
 
 typedef enum { FMT_INFIX, FMT_JSON, FMT_C } Format;
 
+/* How a gradient is formed: by rule one partial at a time (forward), or by
+ * one reverse sweep (reverse.c). Auto: reverse for more than
+ * REVERSE_MIN_WRT - 1 variables, at first and second order. */
+typedef enum { MODE_AUTO, MODE_FORWARD, MODE_REVERSE } Mode;
+#define REVERSE_MIN_WRT 17
+
+/* What an emitted file holds (--functions): bits. */
+enum {
+    FN_VALUE = 1,    /* NAME(params) */
+    FN_PARTIALS = 2, /* NAME_d<var>(params), one per --wrt variable */
+    FN_GRAD = 4,     /* NAME_grad(in, grad) */
+    FN_BATCH = 8,    /* NAME_batch(n, in, out) */
+    FN_HESS = 16,    /* NAME_hess(in, hess) */
+    FN_HVP = 32,     /* NAME_hvp(in, v, out) */
+};
+/* Partial functions come by default up to this many --wrt variables. */
+#define PARTIALS_MAX_WRT 16
+/* The names of the FN_ bits, in bit order, for --functions. */
+extern const char *const fn_names[];
+
 struct Query {
     /* what was asked */
     Expr *f;             /* the function */
@@ -340,11 +404,16 @@ struct Query {
     size_t nwrt;
     int order;           /* N-th derivative in each wrt variable */
     int hessian;         /* all second partials instead */
+    Mode mode;           /* how to form the gradient (--mode) */
+    unsigned functions;  /* FN_ bits the emitted file holds; 0: query_functions' default */
     /* what was found */
     Expr **derivs;       /* order: one per wrt; hessian: nwrt*nwrt row-major */
     Expr **lower;        /* derivs[i] is d(lower[i]) / d(lower_wrt[i]) */
     Expr **lower_wrt;
     size_t nderivs;
+    int reverse;         /* the first partials came from a reverse sweep */
+    Expr **hvp;          /* FN_HVP: the Hessian times tangents[], one per wrt */
+    Expr **tangents;     /* FN_HVP: the vector v, one variable node per wrt */
     /* values, when a point is given */
     int have_at;
     int want_value;      /* compute f itself at the point too */
@@ -358,6 +427,10 @@ struct Query {
 
 /* Differentiate q->f as q->wrt/order/hessian ask; fills derivs. */
 void query_derive(SgCtx *ctx, Query *q);
+/* What the emitted file of q holds: q->functions, or the default
+ * value,grad,batch, with partials up to PARTIALS_MAX_WRT variables and hess
+ * with a Hessian. */
+unsigned query_functions(const Query *q);
 /* A custom grad may name a variable f does not use: make q->vars (malloc'd)
  * the free variables of f and of every derivative, before a point is read. */
 void query_widen_vars(Query *q);

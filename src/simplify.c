@@ -576,6 +576,12 @@ Expr *expr_call(SgCtx *ctx, Op op, Expr **args, size_t n)
             expr_is_zero(args[2]) && args[2]->exact)
             return args[0]; /* a comparison is already 1 or 0 */
         break;
+    case OP_HOLD: /* kept whole: a sum or product is not flattened into its
+                   * parent, so a chain of adjoints stays linear in size */
+        if (args[0]->op == OP_NUM || args[0]->op == OP_VAR || args[0]->op == OP_PI ||
+            args[0]->op == OP_E || args[0]->op == OP_HOLD)
+            return args[0];
+        break;
     case OP_STOP:
         if (args[0]->op == OP_NUM || args[0]->op == OP_PI || args[0]->op == OP_E ||
             args[0]->op == OP_STOP)

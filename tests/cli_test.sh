@@ -940,7 +940,7 @@ end
 # 120 MB for 2,000 variables)
 begin "128 variables: f and its partials take in[], compile warning-free, agree with --values"
 awk 'BEGIN { for (i = 0; i < 128; i++) printf "%s%d*v%03d^2", i ? " + " : "", i + 1, i; print " + sin(v000*v127)" }' >"$TMP/wide.sym"
-sg -f "$TMP/wide.sym" --emit-c "$TMP/w.c" --name w
+sg -f "$TMP/wide.sym" --emit-c "$TMP/w.c" --name w --functions value,partials,grad,batch
 expect_rc 0; expect_no_out
 grep -q 'More than 127 parameters: w and each partial take const double \*in, in this order' "$TMP/w.h" ||
     fail "the header does not say how wide functions are called"

@@ -3,6 +3,7 @@
  * konst() = sqrt(2) + pi - exp(2) + 1024/3
  *
  * Parameters in this order: none.
+ * This file holds (--functions value,partials,grad,batch): the function, one function per partial, the gradient, the batch.
  * konst_grad(in, grad), konst_batch(n, in, out): in[] in parameter order;
  * grad[] and each batch row after its value in this order:
  */

@@ -3,6 +3,7 @@
  * piecewise(x, y) = clamp(x, -1, y) + max(x, 2*y) + min(x, y)
  *
  * Parameters in this order: x, y.
+ * This file holds (--functions value,partials,grad,batch): the function, one function per partial, the gradient, the batch.
  * piecewise_grad(in, grad), piecewise_batch(n, in, out): in[] in parameter order;
  * grad[] and each batch row after its value in this order:
  *   piecewise_dx = (x <= y) + (x >= 2*y) + (x < -1 ? 0 : x > y ? 0 : 1)

@@ -3,6 +3,7 @@
  * smooth(x, y) = abs(x - 1) + relu(x - y) + sigmoid(x) + sign(x*y) + softplus(y)
  *
  * Parameters in this order: x, y.
+ * This file holds (--functions value,partials,grad,batch): the function, one function per partial, the gradient, the batch.
  * smooth_grad(in, grad), smooth_batch(n, in, out): in[] in parameter order;
  * grad[] and each batch row after its value in this order:
  *   smooth_dx = (x - y > 0) + sigmoid(x)*(1 - sigmoid(x)) + sign(x - 1)

@@ -3,6 +3,7 @@
  * energy(x, y, z) = x^2*y*z + exp(x*z) - log(y)
  *
  * Parameters in this order: x, y, z.
+ * This file holds (--functions value,partials,grad,batch,hess): the function, one function per partial, the gradient, the batch, the Hessian.
  * energy_grad(in, grad), energy_batch(n, in, out): in[] in parameter order;
  * grad[] and each batch row after its value in this order:
  *   energy_dx = 2*x*y*z + z*exp(x*z)

@@ -3,6 +3,7 @@
  * kw(double, in, int, n, t1) = double^2*int + t1^2/double - in*n + t1*sin(int)
  *
  * Parameters in this order: double, in, int, n, t1.
+ * This file holds (--functions value,partials,grad,batch): the function, one function per partial, the gradient, the batch.
  * kw_grad(in, grad), kw_batch(n, in, out): in[] in parameter order;
  * grad[] and each batch row after its value in this order:
  *   kw_ddouble = 2*double*int - t1^2/double^2

@@ -3,6 +3,7 @@
  * onevar(x) = cos(x)*sqrt(x^2 + 1) + exp(-x/3)*sin(x^2)
  *
  * Parameters in this order: x.
+ * This file holds (--functions value,partials,grad,batch): the function, one function per partial, the gradient, the batch.
  * onevar_grad(in, grad), onevar_batch(n, in, out): in[] in parameter order;
  * grad[] and each batch row after its value in this order:
  *   onevar_dx = x*cos(x)/sqrt(x^2 + 1) + 2*x*cos(x^2)*exp(-x/3) - exp(-x/3)*sin(x^2)/3 - sin(x)*sqrt(x^2 + 1)

@@ -3,6 +3,7 @@
  * poly(x, y) = x^3 - 2*x^2*y + 3*x*y^3 - 5
  *
  * Parameters in this order: x, y.
+ * This file holds (--functions value,partials,grad,batch): the function, one function per partial, the gradient, the batch.
  * poly_grad(in, grad), poly_batch(n, in, out): in[] in parameter order;
  * grad[] and each batch row after its value in this order:
  *   poly_dx = 3*x^2 - 4*x*y + 3*y^3

@@ -3,6 +3,7 @@
  * rational(x, y) = (x^2 + 1)/(x - 2*y)
  *
  * Parameters in this order: x, y.
+ * This file holds (--functions value,partials,grad,batch): the function, one function per partial, the gradient, the batch.
  * rational_grad(in, grad), rational_batch(n, in, out): in[] in parameter order;
  * grad[] and each batch row after its value in this order:
  *   rational_dx = 2*x/(x - 2*y) - (x^2 + 1)/(x - 2*y)^2

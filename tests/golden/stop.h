@@ -3,6 +3,7 @@
  * stopgrad(x, y) = x*stop(exp(y)) + y*stop(x^2) + stop(x*y)
  *
  * Parameters in this order: x, y.
+ * This file holds (--functions value,partials,grad,batch): the function, one function per partial, the gradient, the batch.
  * stopgrad_grad(in, grad), stopgrad_batch(n, in, out): in[] in parameter order;
  * grad[] and each batch row after its value in this order:
  *   stopgrad_dx = stop(exp(y))

@@ -3,6 +3,7 @@
  * branch(x, y) = y*(x != y) + (x > y && x > 0 ? x*y : x < -1 || y >= 2 ? x^2 : y - x)
  *
  * Parameters in this order: x, y.
+ * This file holds (--functions value,partials,grad,batch): the function, one function per partial, the gradient, the batch.
  * branch_grad(in, grad), branch_batch(n, in, out): in[] in parameter order;
  * grad[] and each batch row after its value in this order:
  *   branch_dx = x > y && x > 0 ? y : x < -1 || y >= 2 ? 2*x : -1

@@ -3,6 +3,7 @@
  * userdef(x, y) = mul(x, y) + sq(sin(x)) + ste(x*y)
  *
  * Parameters in this order: x, y.
+ * This file holds (--functions value,partials,grad,batch): the function, one function per partial, the gradient, the batch.
  * userdef_grad(in, grad), userdef_batch(n, in, out): in[] in parameter order;
  * grad[] and each batch row after its value in this order:
  *   userdef_dx = 2*y + 2*cos(x)*sin(x)
