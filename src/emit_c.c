@@ -57,7 +57,7 @@ static const char *c_reserved[] = {
     "else", "enum", "extern", "float", "for", "goto", "if", "inline", "int", "long",
     "register", "restrict", "return", "short", "signed", "sizeof", "static", "struct",
     "switch", "typedef", "union", "unsigned", "void", "volatile", "while", "asm",
-    "in", "out", "grad", "hess", "n", "i", "size_t", "ptrdiff_t", "wchar_t", "offsetof",
+    "in", "out", "grad", "hess", "v", "n", "i", "size_t", "ptrdiff_t", "wchar_t", "offsetof",
     "NULL", "INFINITY", "NAN", "HUGE_VAL", "HUGE_VALF", "HUGE_VALL", "math_errhandling",
     "MATH_ERRNO", "MATH_ERREXCEPT", "isnan", "isinf", "isfinite", "isnormal", "signbit",
     "fpclassify", "isgreater", "isless", "islessgreater", "isunordered",

@@ -4,8 +4,8 @@
  * value live at once), so a body of more than SEG_STATEMENTS statements is
  * cut into static functions NAME_seg1, NAME_seg2, ... that the function
  * calls in order. A temporary computed in one segment and read in a later
- * one passes through an array of doubles on the caller's stack (what a
- * compiler would spill anyway); each segment loads the parameters it reads
+ * one passes through an array sg_w on the caller's stack (what a compiler
+ * would spill anyway); each segment loads the parameters it reads
  * from in[] itself. The statements and their order do not change, so the
  * values are the same to the bit. Works on the emitter's own text: its
  * temporaries are the tokens t<digits> (a variable of that form is renamed,
@@ -87,7 +87,7 @@ typedef struct {
     size_t *group;  /* first line of each statement, then n */
     size_t ngroups;
     int *seg_of;    /* by temporary: the segment defining it (-1 none) */
-    int *slot;      /* by temporary: index into w[], or -1 */
+    int *slot;      /* by temporary: index into sg_w[], or -1 */
     long ntemps;
     Line *params;   /* the parameter loads, by name (sorted) */
     size_t nparams;
@@ -124,7 +124,7 @@ static const Line *param(const Body *b, const char *p, size_t n, size_t head)
     return NULL;
 }
 
-/* Write one line with each temporary of an earlier segment read from w[]. */
+/* Write one line with each temporary of an earlier segment read from sg_w[]. */
 static void put_line(Buf *out, const Body *b, const Line *l, int seg, size_t shift)
 {
     const char *p = l->s + shift, *end = l->s + l->len;
@@ -133,7 +133,7 @@ static void put_line(Buf *out, const Body *b, const Line *l, int seg, size_t shi
     while (p < end) {
         long k = temp_at(l->s, p, end);
         if (k && k <= b->ntemps && b->slot[k] >= 0 && b->seg_of[k] < seg) {
-            emitf(out, "w[%d]", b->slot[k]);
+            emitf(out, "sg_w[%d]", b->slot[k]);
             p++;
             while (p < end && *p >= '0' && *p <= '9')
                 p++;
@@ -217,9 +217,9 @@ int emit_split(const char *body, int indent, const SplitSig *sig, Buf *segs, Buf
         size_t l0 = b.group[g0], l1 = b.group[g1];
         int last = s + 1 == nseg;
         int returns = last && sig->returns;
-        emitf(segs, "static %s %s_seg%zu(%s%s%s *w)\n{\n", returns ? sig->real : "void",
+        emitf(segs, "static %s %s_seg%zu(%s%s%s *sg_w)\n{\n", returns ? sig->real : "void",
               sig->name, s + 1, sig->params, *sig->params ? ", " : "", sig->real);
-        emitf(segs, "    %s(void)w;\n", sig->voids);
+        emitf(segs, "    %s(void)sg_w;\n", sig->voids);
         memset(used, 0, b.nparams + 1);
         for (size_t i = l0; i < l1; i++) /* the parameters it reads */
             for (const char *p = rest[i].s, *end = p + rest[i].len; p < end; p++) {
@@ -242,16 +242,16 @@ int emit_split(const char *body, int indent, const SplitSig *sig, Buf *segs, Buf
             int bare; /* a ?:'s result is stored after its block, the group's end */
             long k = defines(&rest[b.group[g]], b.ind, sig->real, &bare);
             if (k && b.slot[k] >= 0)
-                emitf(segs, "    w[%d] = t%ld;\n", b.slot[k], k);
+                emitf(segs, "    sg_w[%d] = t%ld;\n", b.slot[k], k);
         }
         emitf(segs, "}\n\n");
     }
     /* the body that calls them */
     char pad[64];
     snprintf(pad, sizeof pad, "%*s", (int)b.ind, "");
-    emitf(out, "%s%s w[%d];\n", pad, sig->real, nslots ? nslots : 1);
+    emitf(out, "%s%s sg_w[%d];\n", pad, sig->real, nslots ? nslots : 1);
     for (size_t s = 0; s < nseg; s++)
-        emitf(out, "%s%s%s_seg%zu(%s%sw);\n", pad, s + 1 == nseg && sig->returns ? "return " : "",
+        emitf(out, "%s%s%s_seg%zu(%s%ssg_w);\n", pad, s + 1 == nseg && sig->returns ? "return " : "",
               sig->name, s + 1, sig->args, *sig->args ? ", " : "");
     free(used);
     free(b.lines), free(b.group), free(b.params), free(rest), free(b.seg_of), free(b.slot);

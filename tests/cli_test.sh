@@ -1439,6 +1439,115 @@ mode=$(umask 022; stat -c %a "$TMP/perm.c")
 [ "$mode" = 644 ] || [ "$(umask)" != 0022 ] || fail "mode $mode"
 end
 
+# ================================================================ reverse mode
+
+GEN=$(cd "$(dirname "$0")/.." && pwd)/tools/gen_case.sh
+# a point for n variables named PREFIX1..PREFIXn
+point() { awk -v n="$1" -v v="$2" 'BEGIN { for (i = 1; i <= n; i++) printf "%s%s%d=%.4f", (i > 1 ? "," : ""), v, i, 0.3 + 0.01 * i - (i % 3) * 0.2 }'; }
+# max relative difference of two files of numbers, line by line
+reldiff() { paste "$1" "$2" | awk '{ d = $1 - $2; d = d < 0 ? -d : d; s = $1 < 0 ? -$1 : $1; s = s < 1e-300 ? 1e-300 : s; if (d / s > m && d > 1e-300) m = d / s } END { printf "%g", m + 0 }'; }
+
+for c in rosenbrock sines logistic logsumexp; do
+    begin "$c, 100 variables: reverse and forward mode agree to 1e-12, and --check agrees"
+    v=x; [ "$c" = logistic ] && v=w
+    bash "$GEN" "$c" 100 >"$TMP/case.sym"
+    at=$(point 100 "$v")
+    sg -f "$TMP/case.sym" --mode forward --at "$at" --values
+    expect_rc 0; cp "$OUT" "$TMP/fwd"
+    sg -f "$TMP/case.sym" --mode reverse --at "$at" --values
+    expect_rc 0; cp "$OUT" "$TMP/rev"
+    [ "$(wc -l <"$TMP/rev")" = 100 ] || fail "reverse: $(wc -l <"$TMP/rev") values, expected 100"
+    d=$(reldiff "$TMP/fwd" "$TMP/rev")
+    awk -v d="$d" 'BEGIN { exit !(d <= 1e-12) }' || fail "reverse and forward differ by $d (relative)"
+    sg -f "$TMP/case.sym" --mode reverse --at "$at" --check
+    expect_rc 0
+    grep -q DISAGREES "$OUT" && fail "--check: $(grep -m1 DISAGREES "$OUT")"
+    end
+done
+
+begin "more than 16 variables: no partial functions by default; the header says what the file holds"
+bash "$GEN" rosenbrock 17 >"$TMP/r17.sym"
+sg -f "$TMP/r17.sym" --emit-c "$TMP/r17.c"
+expect_rc 0; expect_no_out
+grep -q '^double r17(const double \*in);' "$TMP/r17.h" 2>/dev/null || grep -q '^double r17(' "$TMP/r17.h" || fail "no r17() in r17.h"
+grep -q 'r17_dx1' "$TMP/r17.h" && fail "r17_dx1 declared though partials are not asked for"
+grep -q 'This file holds (--functions value,grad,batch)' "$TMP/r17.h" || fail "the header does not say what it holds"
+bash "$GEN" rosenbrock 16 >"$TMP/r16.sym"
+sg -f "$TMP/r16.sym" --emit-c "$TMP/r16.c"
+grep -q '^double r16_dx1(' "$TMP/r16.h" || fail "16 variables: no r16_dx1 in r16.h"
+sg -f "$TMP/r17.sym" --format c --functions grad
+expect_rc 0
+expect_out_has "void f_grad(const double *in, double *grad)"
+grep -q 'f_batch\|^double f(' "$OUT" && fail "--functions grad wrote more than the gradient"
+end
+
+begin "--hvp: NAME_hvp compiles warning-free (gcc, tcc) and equals a difference of gradients"
+bash "$GEN" rosenbrock 6 >"$TMP/h.sym"
+sg -f "$TMP/h.sym" --emit-c "$TMP/h.c" --name h --hvp --mode reverse
+expect_rc 0
+grep -q '^void h_hvp(const double \*in, const double \*v, double \*out);' "$TMP/h.h" || fail "no h_hvp in h.h"
+cat >"$TMP/hmain.c" <<'EOC'
+#include <math.h>
+#include <stdio.h>
+#include "h.h"
+int main(void)
+{
+    double x[6] = {0.3, -0.7, 1.1, 0.2, -0.4, 0.9}, v[6] = {1, -0.5, 0.25, 2, 0.1, -1};
+    double hv[6], gp[6], gm[6], xp[6], xm[6], h = 1e-6, worst = 0;
+    h_hvp(x, v, hv);
+    for (int i = 0; i < 6; i++)
+        xp[i] = x[i] + h * v[i], xm[i] = x[i] - h * v[i];
+    h_grad(xp, gp);
+    h_grad(xm, gm);
+    for (int i = 0; i < 6; i++) {
+        double fd = (gp[i] - gm[i]) / (2 * h), e = fabs(fd - hv[i]) / fmax(1, fabs(hv[i]));
+        worst = e > worst ? e : worst;
+    }
+    printf("%g\n", worst);
+    return worst < 1e-6 ? 0 : 1;
+}
+EOC
+if gcc -std=c99 -Wall -Wextra -pedantic -Werror -I"$TMP" "$TMP/hmain.c" "$TMP/h.c" -lm -o "$TMP/hmain" 2>"$TMP/gcc.err"; then
+    "$TMP/hmain" >"$TMP/hv.out" || fail "H v differs from the difference of gradients by $(cat "$TMP/hv.out")"
+else
+    fail "gcc: $(show "$(cat "$TMP/gcc.err")")"
+fi
+tcc -c "$TMP/h.c" -o "$TMP/h.o" 2>"$TMP/tcc.err" || fail "tcc: $(show "$(cat "$TMP/tcc.err")")"
+end
+
+begin "a long gradient is cut into segment functions that compile warning-free and agree with --values"
+bash "$GEN" logistic 300 >"$TMP/long.sym"
+sg -f "$TMP/long.sym" --emit-c "$TMP/long.c" --name lg
+expect_rc 0
+grep -q '^static void lg_grad_seg2(' "$TMP/long.c" || fail "lg_grad is not cut into segments"
+cat >"$TMP/lmain.c" <<'EOC'
+#include <stdio.h>
+#include "long.h"
+int main(void)
+{
+    double in[300], grad[300];
+    for (int i = 0; i < 300; i++)
+        in[i] = ((i * 37) % 100) / 500.0 - 0.1;
+    lg_grad(in, grad);
+    printf("%.17g\n", lg(in));
+    for (int i = 0; i < 300; i++)
+        printf("%.17g\n", grad[i]);
+    return 0;
+}
+EOC
+# in[] follows the parameters' order, alphabetical: the k-th name gets value k
+at=$(awk 'BEGIN { for (i = 1; i <= 300; i++) print "w" i }' | LC_ALL=C sort |
+     awk '{ printf "%s%s=%.17g", (NR > 1 ? "," : ""), $1, (((NR - 1) * 37) % 100) / 500.0 - 0.1 }')
+if gcc -std=c99 -Wall -Wextra -pedantic -Werror -O1 -I"$TMP" "$TMP/lmain.c" "$TMP/long.c" -lm -o "$TMP/lmain" 2>"$TMP/gcc.err"; then
+    "$TMP/lmain" >"$TMP/compiled"
+    { "$SG" -f "$TMP/long.sym" --order 0 --at "$at" --values; "$SG" -f "$TMP/long.sym" --at "$at" --values; } >"$TMP/jit"
+    cmp -s "$TMP/compiled" "$TMP/jit" || fail "the compiled segments and --values differ"
+else
+    fail "gcc: $(show "$(cat "$TMP/gcc.err")")"
+fi
+tcc -c "$TMP/long.c" -o "$TMP/long.o" 2>"$TMP/tcc.err" || fail "tcc: $(show "$(cat "$TMP/tcc.err")")"
+end
+
 # ================================================================ summary
 
 echo "$PASSED passed, $FAILED failed"

@@ -12,7 +12,12 @@
  * (tu_ceval): its real part must equal the expected value to the same
  * tolerance and its imaginary part must be below 1e-9 * max(1, |expected|).
  * A row that fails both ways fails the test. The summary at the end counts
- * the rows that passed each way. */
+ * the rows that passed each way.
+ *
+ * Every row is also differentiated in every free variable both ways, one
+ * partial at a time (forward) and by one reverse sweep, and at second order
+ * the reverse gradient differentiated once more: each partial must agree to
+ * 1e-12 relative at the row's point (NaN with NaN). */
 #define _DEFAULT_SOURCE /* strdup, MAP_ANONYMOUS */
 #include <math.h>
 #include <stdio.h>
@@ -138,6 +143,39 @@ START_TEST(t_row)
 }
 END_TEST
 
+START_TEST(t_reverse)
+{
+    const Row *r = &rows[_i];
+    SgCtx *ctx = sg_new();
+    Expr *f = tu_parse(ctx, r->expr), **vars;
+    size_t n = expr_free_vars(&f, 1, &vars);
+    Expr **fwd = calloc(n + 1, sizeof *fwd), **rev = calloc(n + 1, sizeof *rev);
+    double *vf = calloc(n + 1, sizeof *vf), *vr = calloc(n + 1, sizeof *vr);
+    reverse_grad(ctx, f, vars, n, rev);
+    for (size_t i = 0; i < n; i++) {
+        fwd[i] = deriv(ctx, f, vars[i]);
+        if (r->order == 2) { /* forward over reverse: the diagonal of the Hessian */
+            fwd[i] = deriv(ctx, fwd[i], vars[i]);
+            rev[i] = deriv(ctx, rev[i], vars[i]);
+        }
+    }
+    Point pt;
+    tu_point(ctx, r->point, &pt);
+    tu_jit_eval_n(fwd, n, &pt, vf);
+    tu_jit_eval_n(rev, n, &pt, vr);
+    for (size_t i = 0; i < n; i++) {
+        char what[600];
+        snprintf(what, sizeof what, "line %d: %s, d%s/d%s reverse against forward (%s)",
+                 r->lineno, r->expr, r->order == 2 ? "^2" : "", vars[i]->name, r->point);
+        tu_check_close(what, vr[i], vf[i], 1e-12, 1e-12);
+        snprintf(what + strlen(what), sizeof what - strlen(what), ", interpreter");
+        tu_check_close(what, tu_eval(rev[i], &pt), tu_eval(fwd[i], &pt), 1e-12, 1e-12);
+    }
+    free(vars), free(fwd), free(rev), free(vf), free(vr);
+    sg_free(ctx);
+}
+END_TEST
+
 /* The size check that guards printing (expr_text_bound) never reads less
  * than the text, and not so much more that output is refused for nothing:
  * checked on every row's function and derivative, alone and together. */
@@ -189,6 +227,7 @@ int main(void)
         }
         tcase_add_loop_test(tc, t_row, 0, nrows);
         tcase_add_loop_test(tc, t_text_bound, 0, nrows);
+        tcase_add_loop_test(tc, t_reverse, 0, nrows);
     } else {
         tcase_add_test(tc, t_load_failed);
     }

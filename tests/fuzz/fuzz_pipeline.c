@@ -101,9 +101,12 @@ static void emit_file(SgCtx *ctx, const Query *q, int single)
 /* Differentiate, evaluate with --check, report every way, emit: what the
  * command does for one set of options. Returns 0 when the graph grew past
  * the budget (the rest is skipped). */
-static int run_query(SgCtx *ctx, Expr *f, int order, int hessian)
+static int run_query(SgCtx *ctx, Expr *f, int order, int hessian, Mode mode)
 {
-    Query q = {.f = f, .order = order, .hessian = hessian};
+    /* reverse mode: also the Hessian-vector product in the emitted file */
+    Query q = {.f = f, .order = order, .hessian = hessian, .mode = mode,
+               .functions = mode == MODE_REVERSE ? FN_VALUE | FN_GRAD | FN_BATCH | FN_HVP |
+                                                   (hessian ? FN_HESS : 0) : 0};
     q.nvars = expr_free_vars(&q.f, 1, &q.vars);
     q.wrt = malloc((q.nvars ? q.nvars : 1) * sizeof *q.wrt);
     memcpy(q.wrt, q.vars, q.nvars * sizeof *q.wrt);
@@ -155,10 +158,13 @@ static void one_input(const uint8_t *data, size_t size)
     Expr **vars;
     size_t nvars = expr_free_vars(&prog.out, 1, &vars);
     free(vars);
-    if (nvars <= MAX_VARS && run_query(ctx, prog.out, 1, 0) && nvars <= MAX_HESS_VARS)
-        run_query(ctx, prog.out, 2, 1);
+    if (nvars <= MAX_VARS && run_query(ctx, prog.out, 1, 0, MODE_FORWARD) &&
+        run_query(ctx, prog.out, 1, 0, MODE_REVERSE) && nvars <= MAX_HESS_VARS)
+        run_query(ctx, prog.out, 2, 1, MODE_AUTO);
+    if (sg_node_count(ctx) <= MAX_DERIV_NODES && nvars <= MAX_HESS_VARS)
+        run_query(ctx, prog.out, 2, 1, MODE_REVERSE);
     if (sg_node_count(ctx) <= MAX_DERIV_NODES)
-        run_query(ctx, prog.out, 0, 0);
+        run_query(ctx, prog.out, 0, 0, MODE_AUTO);
 done:
     sg_free(ctx);
     free(src);
