@@ -1,9 +1,9 @@
 /* emit_split.c - long function bodies as a run of functions of bounded
  * size. An optimising compiler's time grows faster than linearly in the
  * length of a straight-line function (its register allocation sees every
- * value live at once), so a body of more than SEG_STATEMENTS statements is
- * cut into static functions NAME_seg1, NAME_seg2, ... that the function
- * calls in order. A temporary computed in one segment and read in a later
+ * value live at once), so a body of more than SPLIT_ABOVE statements is cut
+ * into static functions NAME_seg1, NAME_seg2, ... of SEG_STATEMENTS
+ * statements each, that the function calls in order. A temporary computed in one segment and read in a later
  * one passes through an array sg_w on the caller's stack (what a compiler
  * would spill anyway); each segment loads the parameters it reads
  * from in[] itself. The statements and their order do not change, so the
@@ -15,7 +15,8 @@
 
 #include "sg_internal.h"
 
-#define SEG_STATEMENTS 100
+#define SPLIT_ABOVE 1000
+#define SEG_STATEMENTS 200
 
 typedef struct {
     const char *s; /* the line, without its new line */
@@ -180,7 +181,7 @@ int emit_split(const char *body, int indent, const SplitSig *sig, Buf *segs, Buf
             glue = defines(l, b.ind, sig->real, &bare) && bare;
         rest[nrest++] = *l;
     }
-    if (b.ngroups <= SEG_STATEMENTS) {
+    if (b.ngroups <= SPLIT_ABOVE) {
         free(b.lines), free(b.group), free(b.params), free(rest);
         return 0;
     }
@@ -188,13 +189,21 @@ int emit_split(const char *body, int indent, const SplitSig *sig, Buf *segs, Buf
     qsort(b.params, b.nparams, sizeof *b.params, line_cmp); /* by name: the text starts alike */
     size_t nseg = (b.ngroups + SEG_STATEMENTS - 1) / SEG_STATEMENTS;
     /* where each temporary is defined, and which are read in a later segment */
+    size_t tcap = 256;
+    b.seg_of = sg_realloc(NULL, tcap * sizeof *b.seg_of);
+    b.slot = sg_realloc(NULL, tcap * sizeof *b.slot);
+    b.seg_of[0] = b.slot[0] = -1;
     for (size_t s = 0; s < nseg; s++)
         for (size_t g = seg_first(s); g < b.ngroups && g < seg_first(s + 1); g++) {
             int bare;
             long k = defines(&rest[b.group[g]], b.ind, sig->real, &bare);
             if (k > b.ntemps) {
-                b.seg_of = sg_realloc(b.seg_of, (size_t)(k + 1) * sizeof *b.seg_of);
-                b.slot = sg_realloc(b.slot, (size_t)(k + 1) * sizeof *b.slot);
+                if ((size_t)k >= tcap) { /* doubling: one statement at a time would be quadratic */
+                    while ((size_t)k >= tcap)
+                        tcap *= 2;
+                    b.seg_of = sg_realloc(b.seg_of, tcap * sizeof *b.seg_of);
+                    b.slot = sg_realloc(b.slot, tcap * sizeof *b.slot);
+                }
                 for (long j = b.ntemps + 1; j <= k; j++)
                     b.seg_of[j] = -1, b.slot[j] = -1;
                 b.ntemps = k;
