@@ -48,6 +48,7 @@ typedef struct {
     const char *suffix; /* "" or "f": on literals and libm names */
     Expr **tangents;    /* NAME_hvp's body: these variables are v[0], v[1], ... */
     size_t ntangents;
+    int return_last;    /* the body stores all outputs but the last, which it returns */
 } Emitter;
 
 /* Names a variable cannot keep in C: keywords, what <math.h> and
@@ -689,7 +690,7 @@ static void body(Emitter *em, Expr **params, size_t nparams, int from_in, Expr *
         line(em, "(void)v;");
     for (size_t i = 0; i < nouts; i++) {
         Code c = value(em, outs[i]);
-        if (store) {
+        if (store && !(em->return_last && i + 1 == nouts)) {
             for (int k = 0; k < em->indent; k++)
                 emitf(em->out, "    ");
             emitf(em->out, store, i);
@@ -865,12 +866,11 @@ static void open_function(FileWriter *w, const char *ret, const char *sig)
     emitf(&w->defs, "%s%s%s %s\n{\n", l, sp, ret, sig);
 }
 
-/* One function: its prototype in the header, its body in the source. */
 /* The body text of a function with signature sig ("NAME(params)") at the
  * given indent, cut into segment functions written before it when it is
  * long (emit_split); the text to put in the function is left in text. */
-static void split_body(FileWriter *w, const char *sig, Buf *text, int indent, int from_in,
-                       int returns)
+static int split_body(FileWriter *w, const char *sig, Buf *text, int indent, int from_in,
+                      int returns)
 {
     Buf name = {0}, params = {0}, args = {0}, voids = {0}, segs = {0}, calls = {0};
     const char *open = strchr(sig, '('), *close = strrchr(sig, ')');
@@ -889,7 +889,8 @@ static void split_body(FileWriter *w, const char *sig, Buf *text, int indent, in
     }
     SplitSig sp = {name.s, params.s, args.s ? args.s : "", voids.s ? voids.s : "", w->em.real,
                    from_in, returns};
-    if (text->s && emit_split(text->s, indent, &sp, &segs, &calls)) {
+    int split = text->s && emit_split(text->s, indent, &sp, &segs, &calls);
+    if (split) {
         emitf(&w->defs, "%s", segs.s);
         buf_free(text);
         *text = calls;
@@ -897,8 +898,10 @@ static void split_body(FileWriter *w, const char *sig, Buf *text, int indent, in
     }
     buf_free(&name), buf_free(&params), buf_free(&args), buf_free(&voids);
     buf_free(&segs), buf_free(&calls);
+    return split;
 }
 
+/* One function: its prototype in the header, its body in the source. */
 static void function(FileWriter *w, const char *ret, const char *sig, int from_in, Expr **outs,
                      size_t nouts, const char *store)
 {
@@ -949,6 +952,41 @@ static void scalar_functions(FileWriter *w, Expr **first, int order)
     buf_free(&sig);
 }
 
+/* A gradient long enough to be cut into segments is written once: a static
+ * NAME_value_and_grad stores the partials and returns the value, and
+ * NAME_grad and each row of NAME_batch call it (the row would otherwise
+ * repeat the whole gradient, doubling the file). 1 when it was written. */
+static int value_and_grad(FileWriter *w, Expr **first, int order)
+{
+    const Query *q = w->q;
+    const char *real = w->cf->single ? "float" : "double", *name = w->cf->name;
+    Buf sig = {0}, text = {0}, other = {0};
+    emitf(&sig, "%s_value_and_grad(const %s *in, %s *grad)", name, real, real);
+    int clash = 0; /* a partial of that name (a naming scheme's choice) */
+    for (size_t i = 0; i < q->nwrt && !clash; i++) {
+        other.len = 0;
+        partial_name(&other, &w->sc, name, order, q->wrt[i]->name);
+        clash = !strncmp(other.s, sig.s, strcspn(sig.s, "("));
+    }
+    Expr **outs = malloc((q->nwrt + 1) * sizeof *outs);
+    memcpy(outs, first, q->nwrt * sizeof *outs);
+    outs[q->nwrt] = q->f;
+    int split = 0;
+    if (!clash) {
+        w->em.out = &text;
+        w->em.indent = 1;
+        w->em.return_last = 1;
+        body(&w->em, q->vars, q->nvars, 1, outs, q->nwrt + 1, "grad[%zu]");
+        w->em.return_last = 0;
+        split = split_body(w, sig.s, &text, 1, 1, 1);
+    }
+    if (split)
+        emitf(&w->defs, "static %s %s\n{\n%s}\n\n", real, sig.s, text.s);
+    free(outs);
+    buf_free(&sig), buf_free(&text), buf_free(&other);
+    return split;
+}
+
 static void array_functions(FileWriter *w, Expr **first, int order)
 {
     const Query *q = w->q;
@@ -956,8 +994,13 @@ static void array_functions(FileWriter *w, Expr **first, int order)
     unsigned fns = query_functions(q);
     Buf sig = {0};
     emitf(&sig, "%s%s(const %s *in, %s *grad)", name, w->sc.grad, real, real);
+    int shared = (fns & FN_GRAD) && (fns & FN_BATCH) && q->nwrt > 1 &&
+                 value_and_grad(w, first, order);
     if (!(fns & FN_GRAD)) {
         /* not asked for */
+    } else if (shared) {
+        open_function(w, "void", sig.s);
+        emitf(&w->defs, "    (void)%s_value_and_grad(in, grad);\n}\n\n", name);
     } else if (q->nwrt == 1 && (fns & FN_PARTIALS)) { /* its partial is the gradient: called */
         open_function(w, "void", sig.s);
         emitf(&w->defs, q->nvars ? "    grad[0] = " : "    (void)in;\n    grad[0] = ");
@@ -983,6 +1026,16 @@ static void array_functions(FileWriter *w, Expr **first, int order)
         w->em.ntangents = 0;
     }
     if (!(fns & FN_BATCH)) {
+        buf_free(&sig);
+        return;
+    }
+    if (shared) { /* each row: the value, then the partials */
+        sig.len = 0;
+        emitf(&sig, "%s%s(size_t n, const %s *in, %s *out)", name, w->sc.batch, real, real);
+        open_function(w, "void", sig.s);
+        emitf(&w->defs, "    for (size_t i = 0; i < n; i++, in += %zu, out += %zu)\n", q->nvars,
+              q->nwrt + 1);
+        emitf(&w->defs, "        out[0] = %s_value_and_grad(in, out + 1);\n}\n", name);
         buf_free(&sig);
         return;
     }

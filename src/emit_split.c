@@ -3,10 +3,11 @@
  * length of a straight-line function (its register allocation sees every
  * value live at once), so a body of more than SPLIT_ABOVE statements is cut
  * into static functions NAME_seg1, NAME_seg2, ... of SEG_STATEMENTS
- * statements each, that the function calls in order. A temporary computed in one segment and read in a later
- * one passes through an array sg_w on the caller's stack (what a compiler
- * would spill anyway); each segment loads the parameters it reads
- * from in[] itself. The statements and their order do not change, so the
+ * statements each, that the function calls in order. A temporary computed
+ * in one segment and read in a later one lives in an array sg_w on the
+ * caller's stack (what a compiler would spill anyway), defined straight
+ * into it; the segments read the parameters from in[] where they use them.
+ * The statements and their order do not change, so the
  * values are the same to the bit. Works on the emitter's own text: its
  * temporaries are the tokens t<digits> (a variable of that form is renamed,
  * see emit_c_clash). */
@@ -89,10 +90,12 @@ typedef struct {
     size_t ngroups;
     int *seg_of;    /* by temporary: the segment defining it (-1 none) */
     int *slot;      /* by temporary: index into sg_w[], or -1 */
+    char *stored;   /* by temporary: defined straight into its sg_w[] slot */
     long ntemps;
     Line *params;   /* the parameter loads, by name (sorted) */
     size_t nparams;
     size_t ind;
+    size_t head;    /* where a load's name starts: "const double " and the indent */
 } Body;
 
 static int line_cmp(const void *a, const void *b)
@@ -104,13 +107,13 @@ static int line_cmp(const void *a, const void *b)
 }
 
 /* The load line of the parameter named p[0..n), or NULL. */
-static const Line *param(const Body *b, const char *p, size_t n, size_t head)
+static const Line *param(const Body *b, const char *p, size_t n)
 {
     size_t lo = 0, hi = b->nparams;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
         const Line *l = &b->params[mid];
-        const char *name = l->s + head;
+        const char *name = l->s + b->head;
         size_t ln = strcspn(name, " ");
         int c = memcmp(name, p, ln < n ? ln : n);
         if (!c)
@@ -125,19 +128,38 @@ static const Line *param(const Body *b, const char *p, size_t n, size_t head)
     return NULL;
 }
 
-/* Write one line with each temporary of an earlier segment read from sg_w[]. */
-static void put_line(Buf *out, const Body *b, const Line *l, int seg, size_t shift)
+/* Write one line: each temporary kept in sg_w[] (of an earlier segment, or
+ * defined straight into it) read from there, each parameter read from in[].
+ * A definition of a temporary kept in sg_w[] stores there instead. */
+static void put_line(Buf *out, const Body *b, const Line *l, int seg, size_t shift, const char *real)
 {
     const char *p = l->s + shift, *end = l->s + l->len;
     for (size_t i = 0; i < 4; i++)
         buf_putc(out, ' ');
+    int bare;
+    long d = defines(l, shift, real, &bare);
+    if (d && b->stored[d])
+        p += strlen("const ") + strlen(real) + 1;
     while (p < end) {
         long k = temp_at(l->s, p, end);
-        if (k && k <= b->ntemps && b->slot[k] >= 0 && b->seg_of[k] < seg) {
+        if (k && k <= b->ntemps && b->slot[k] >= 0 && (b->seg_of[k] < seg || b->stored[k])) {
             emitf(out, "sg_w[%d]", b->slot[k]);
             p++;
             while (p < end && *p >= '0' && *p <= '9')
                 p++;
+            continue;
+        }
+        if (is_ident(*p) && !(*p >= '0' && *p <= '9') && (p == l->s || !is_ident(p[-1]))) {
+            size_t n = 0;
+            while (p + n < end && is_ident(p[n]))
+                n++;
+            const Line *pl = param(b, p, n);
+            if (pl) { /* "const double x = in[K];": in[K] */
+                const char *rhs = strstr(pl->s, " = ") + 3;
+                emitf(out, "%.*s", (int)(pl->s + pl->len - 1 - rhs), rhs);
+            } else
+                emitf(out, "%.*s", (int)n, p);
+            p += n;
             continue;
         }
         buf_putc(out, *p++);
@@ -151,7 +173,8 @@ static size_t seg_first(size_t s) { return s * SEG_STATEMENTS; }
 int emit_split(const char *body, int indent, const SplitSig *sig, Buf *segs, Buf *out)
 {
     Body b = {.ind = (size_t)indent * 4};
-    size_t cap = 256, head = strlen("const ") + strlen(sig->real) + 1 + b.ind;
+    size_t cap = 256;
+    b.head = strlen("const ") + strlen(sig->real) + 1 + b.ind;
     b.lines = sg_realloc(NULL, cap * sizeof *b.lines);
     for (const char *p = body; *p;) {
         const char *nl = strchr(p, '\n');
@@ -219,38 +242,29 @@ int emit_split(const char *body, int indent, const SplitSig *sig, Buf *segs, Buf
                 if (k && k <= b.ntemps && b.seg_of[k] >= 0 && b.seg_of[k] < (int)s && b.slot[k] < 0)
                     b.slot[k] = nslots++;
             }
+    /* A temporary kept for a later segment is defined straight into sg_w[]
+     * when its definition is one line (not a ?:'s declaration). */
+    b.stored = calloc((size_t)b.ntemps + 1, 1);
+    for (size_t g = 0; g < b.ngroups; g++) {
+        int bare;
+        long k = defines(&rest[b.group[g]], b.ind, sig->real, &bare);
+        if (k && b.slot[k] >= 0 && !bare && b.group[g + 1] == b.group[g] + 1)
+            b.stored[k] = 1;
+    }
     /* the segments */
-    char *used = calloc(b.nparams + 1, 1);
     for (size_t s = 0; s < nseg; s++) {
         size_t g0 = seg_first(s), g1 = seg_first(s + 1) < b.ngroups ? seg_first(s + 1) : b.ngroups;
-        size_t l0 = b.group[g0], l1 = b.group[g1];
         int last = s + 1 == nseg;
         int returns = last && sig->returns;
         emitf(segs, "static %s %s_seg%zu(%s%s%s *sg_w)\n{\n", returns ? sig->real : "void",
               sig->name, s + 1, sig->params, *sig->params ? ", " : "", sig->real);
         emitf(segs, "    %s(void)sg_w;\n", sig->voids);
-        memset(used, 0, b.nparams + 1);
-        for (size_t i = l0; i < l1; i++) /* the parameters it reads */
-            for (const char *p = rest[i].s, *end = p + rest[i].len; p < end; p++) {
-                if (!is_ident(*p) || (p > rest[i].s && is_ident(p[-1])))
-                    continue;
-                size_t n = 0;
-                while (p + n < end && is_ident(p[n]))
-                    n++;
-                const Line *pl = param(&b, p, n, head);
-                if (pl)
-                    used[pl - b.params] = 1;
-                p += n - 1;
-            }
-        for (size_t j = 0; j < b.nparams; j++)
-            if (used[j])
-                put_line(segs, &b, &b.params[j], (int)s, b.ind);
         for (size_t g = g0; g < g1; g++) {
             for (size_t i = b.group[g]; i < b.group[g + 1]; i++)
-                put_line(segs, &b, &rest[i], (int)s, b.ind);
+                put_line(segs, &b, &rest[i], (int)s, b.ind, sig->real);
             int bare; /* a ?:'s result is stored after its block, the group's end */
             long k = defines(&rest[b.group[g]], b.ind, sig->real, &bare);
-            if (k && b.slot[k] >= 0)
+            if (k && b.slot[k] >= 0 && !b.stored[k])
                 emitf(segs, "    sg_w[%d] = t%ld;\n", b.slot[k], k);
         }
         emitf(segs, "}\n\n");
@@ -262,7 +276,6 @@ int emit_split(const char *body, int indent, const SplitSig *sig, Buf *segs, Buf
     for (size_t s = 0; s < nseg; s++)
         emitf(out, "%s%s%s_seg%zu(%s%ssg_w);\n", pad, s + 1 == nseg && sig->returns ? "return " : "",
               sig->name, s + 1, sig->args, *sig->args ? ", " : "");
-    free(used);
-    free(b.lines), free(b.group), free(b.params), free(rest), free(b.seg_of), free(b.slot);
+    free(b.lines), free(b.group), free(b.params), free(rest), free(b.seg_of), free(b.slot), free(b.stored);
     return 1;
 }

@@ -1519,19 +1519,24 @@ begin "a long gradient is cut into segment functions that compile warning-free a
 bash "$GEN" logistic 300 >"$TMP/long.sym"
 sg -f "$TMP/long.sym" --emit-c "$TMP/long.c" --name lg
 expect_rc 0
-grep -q '^static void lg_grad_seg2(' "$TMP/long.c" || fail "lg_grad is not cut into segments"
+# written once: lg_grad and each row of lg_batch call it
+grep -q '^static void lg_value_and_grad_seg2(' "$TMP/long.c" || fail "the gradient is not cut into segments"
+[ "$(grep -c 'lg_value_and_grad(in' "$TMP/long.c")" = 2 ] || fail "lg_grad and lg_batch do not both call lg_value_and_grad"
 cat >"$TMP/lmain.c" <<'EOC'
 #include <stdio.h>
 #include "long.h"
 int main(void)
 {
-    double in[300], grad[300];
+    double in[600], grad[300], rows[602];
     for (int i = 0; i < 300; i++)
-        in[i] = ((i * 37) % 100) / 500.0 - 0.1;
+        in[i] = in[300 + i] = ((i * 37) % 100) / 500.0 - 0.1;
     lg_grad(in, grad);
     printf("%.17g\n", lg(in));
     for (int i = 0; i < 300; i++)
         printf("%.17g\n", grad[i]);
+    lg_batch(2, in, rows); /* two rows, each the value and the gradient again */
+    for (int i = 0; i < 602; i++)
+        printf("%.17g\n", rows[i]);
     return 0;
 }
 EOC
@@ -1540,7 +1545,10 @@ at=$(awk 'BEGIN { for (i = 1; i <= 300; i++) print "w" i }' | LC_ALL=C sort |
      awk '{ printf "%s%s=%.17g", (NR > 1 ? "," : ""), $1, (((NR - 1) * 37) % 100) / 500.0 - 0.1 }')
 if gcc -std=c99 -Wall -Wextra -pedantic -Werror -O1 -I"$TMP" "$TMP/lmain.c" "$TMP/long.c" -lm -o "$TMP/lmain" 2>"$TMP/gcc.err"; then
     "$TMP/lmain" >"$TMP/compiled"
-    { "$SG" -f "$TMP/long.sym" --order 0 --at "$at" --values; "$SG" -f "$TMP/long.sym" --at "$at" --values; } >"$TMP/jit"
+    for row in 0 1 2; do
+        "$SG" -f "$TMP/long.sym" --order 0 --at "$at" --values
+        "$SG" -f "$TMP/long.sym" --at "$at" --values
+    done >"$TMP/jit"
     cmp -s "$TMP/compiled" "$TMP/jit" || fail "the compiled segments and --values differ"
 else
     fail "gcc: $(show "$(cat "$TMP/gcc.err")")"
