@@ -248,10 +248,21 @@ static void pass(Sweep *s, Expr *e, Expr *adj, uint32_t g)
     Expr **a = e->args;
     switch (e->op) {
     case OP_ADD:
-    case OP_HOLD:
+    case OP_HOLD: {
+        /* A sum's terms are mostly products c*x: an adjoint that is itself
+         * a product (a/b) is held whole, computed once, not folded into
+         * every term's c*a/b (a division each). */
+        uint32_t m = 0, k = 0;
+        for (uint32_t i = 0; i < e->n; i++)
+            m += s->dep[a[i]->id];
+        for (uint32_t i = 0; adj->op == OP_MUL && i < adj->n; i++)
+            k += adj->args[i]->op != OP_NUM;
+        if (m > 1 && k > 1)
+            adj = expr_call1(ctx, OP_HOLD, adj);
         for (uint32_t i = 0; i < e->n; i++)
             contribute(s, a[i], adj, g);
         return;
+    }
     case OP_MUL: product(s, e, adj, g); return;
     case OP_POW: /* d u^v = v u^(v-1) du + u^v log(u) dv */
         if (s->dep[a[0]->id])

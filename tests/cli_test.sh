@@ -1465,6 +1465,15 @@ for c in rosenbrock sines logistic logsumexp; do
     end
 done
 
+begin "the logistic loss's gradient divides once per data row, not once per row and weight"
+# each row's adjoint a/(1+a) is computed once and scaled by the row's 100 weights
+bash "$GEN" logistic 100 >"$TMP/lg100.sym"
+sg -f "$TMP/lg100.sym" --format c --functions grad --mode reverse
+expect_rc 0
+d=$(sed -n '/^void f_grad(/,/^}/p' "$OUT" | tr -cd '/' | wc -c)
+[ "$d" -ge 1 ] && [ "$d" -le 20 ] || fail "f_grad has $d divisions, expected at most 20 (one per row)"
+end
+
 begin "more than 16 variables: no partial functions by default; the header says what the file holds"
 bash "$GEN" rosenbrock 17 >"$TMP/r17.sym"
 sg -f "$TMP/r17.sym" --emit-c "$TMP/r17.c"
