@@ -205,24 +205,46 @@ static int term_cmp(const void *pa, const void *pb)
     return expr_cmp(a, b);
 }
 
-/* Sort v; lists built from an already sorted product or sum plus a few new
- * elements are put in order by insertion, in linear time. */
+/* The end of the ascending run of v[i..n). */
+static size_t run_end(Expr **v, size_t i, size_t n, int (*cmp)(const void *, const void *))
+{
+    while (++i < n && cmp(&v[i - 1], &v[i]) <= 0)
+        ;
+    return i;
+}
+
+/* Sort v by merging its ascending runs (a natural merge sort): a sorted list
+ * costs one pass, a sorted one with a few elements added a few; a few
+ * descents may still move elements far (w1..w9, then w10 among them). */
 static void sort_nodes(Expr **v, size_t n, int (*cmp)(const void *, const void *))
 {
-    size_t descents = 0;
-    for (size_t i = 1; i < n && descents <= 4; i++)
-        descents += cmp(&v[i - 1], &v[i]) > 0;
-    if (descents > 4) {
-        qsort(v, n, sizeof *v, cmp);
+    if (n < 2 || run_end(v, 0, n, cmp) == n)
         return;
+    Expr **tmp = malloc(n * sizeof *tmp), **src = v, **dst = tmp;
+    if (!tmp)
+        abort();
+    for (;;) {
+        size_t i = 0, k = 0, runs = 0;
+        while (i < n) {
+            size_t m = run_end(src, i, n, cmp), e = m < n ? run_end(src, m, n, cmp) : n;
+            size_t a = i, b = m;
+            while (a < m && b < e)
+                dst[k++] = cmp(&src[b], &src[a]) < 0 ? src[b++] : src[a++];
+            while (a < m)
+                dst[k++] = src[a++];
+            while (b < e)
+                dst[k++] = src[b++];
+            runs += 1 + (m < n);
+            i = e;
+        }
+        Expr **t = src;
+        src = dst, dst = t;
+        if (runs <= 2) /* merged into one */
+            break;
     }
-    for (size_t i = 1; i < n; i++) {
-        Expr *x = v[i];
-        size_t j = i;
-        for (; j > 0 && cmp(&v[j - 1], &x) > 0; j--)
-            v[j] = v[j - 1];
-        v[j] = x;
-    }
+    if (src != v)
+        memcpy(v, src, n * sizeof *v);
+    free(tmp);
 }
 
 /* ---- a growable list of nodes ----------------------------------------------- */

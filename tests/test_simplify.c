@@ -275,6 +275,48 @@ START_TEST(t_values_preserved)
 }
 END_TEST
 
+/* A sum is one node whatever order its terms come in: sorted, reversed,
+ * in runs (w1..w9 then w10.. is sorted by name in a few long runs), in
+ * three runs, shuffled, or sorted with a few added at the end. */
+START_TEST(t_sum_order)
+{
+    enum { N = 300 };
+    SgCtx *ctx = sg_new();
+    Expr *terms[N], *v[N];
+    for (int k = 0; k < N; k++) {
+        char name[16];
+        int len = snprintf(name, sizeof name, "w%d", k + 1);
+        terms[k] = expr_mul(ctx, expr_int(ctx, k % 7 + 2), expr_var(ctx, name, (size_t)len));
+    }
+    Expr *want = expr_add_n(ctx, terms, N); /* numeric order: runs by name */
+    for (int arrangement = 0; arrangement < 5; arrangement++) {
+        unsigned seed = 12345;
+        for (int k = 0; k < N; k++) {
+            switch (arrangement) {
+            case 0: v[k] = terms[N - 1 - k]; break;                /* reversed */
+            case 1: v[k] = terms[(k + 2 * N / 3) % N]; break;      /* rotated: runs */
+            case 2: v[k] = terms[k < N / 3 ? k + 2 * N / 3 : k < 2 * N / 3 ? k : k - 2 * N / 3]; break;
+            case 3: v[k] = terms[k]; break;                         /* shuffled below */
+            case 4: v[k] = want->args[k < N - 3 ? k + 3 : k - (N - 3)]; break; /* 3 moved last */
+            }
+        }
+        if (arrangement == 3)
+            for (int k = N - 1; k > 0; k--) {
+                seed = seed * 1103515245u + 12345u;
+                int j = (int)((seed >> 8) % (unsigned)(k + 1));
+                Expr *t = v[k];
+                v[k] = v[j], v[j] = t;
+            }
+        ck_assert_msg(expr_add_n(ctx, v, N) == want, "arrangement %d gives another sum", arrangement);
+    }
+    /* and the sorted order is the one a sum prints in: by name */
+    for (uint32_t k = 1; k < want->n; k++)
+        ck_assert_msg(strcmp(want->args[k - 1]->args[1]->name, want->args[k]->args[1]->name) < 0,
+                      "%s before %s", want->args[k - 1]->args[1]->name, want->args[k]->args[1]->name);
+    sg_free(ctx);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("simplify");
@@ -285,6 +327,7 @@ int main(void)
     tc = tcase_create("hash-consing");
     tcase_add_loop_test(tc, t_hash_consing, 0, sizeof pairs / sizeof pairs[0]);
     tcase_add_test(tc, t_numbers_one_node);
+    tcase_add_test(tc, t_sum_order);
     suite_add_tcase(s, tc);
     tc = tcase_create("seeds");
     tcase_add_loop_test(tc, t_seed_derivatives, 0, sizeof seeds / sizeof seeds[0]);
