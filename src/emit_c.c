@@ -952,7 +952,8 @@ static void scalar_functions(FileWriter *w, Expr **first, int order)
     buf_free(&sig);
 }
 
-/* A gradient long enough to be cut into segments is written once: a static
+/* A gradient from a reverse sweep (its value comes with it) or long
+ * enough to be cut into segments is written once: a static
  * NAME_value_and_grad stores the partials and returns the value, and
  * NAME_grad and each row of NAME_batch call it (the row would otherwise
  * repeat the whole gradient, doubling the file). 1 when it was written. */
@@ -980,11 +981,12 @@ static int value_and_grad(FileWriter *w, Expr **first, int order)
         w->em.return_last = 0;
         split = split_body(w, sig.s, &text, 1, 1, 1);
     }
-    if (split)
+    int shared = !clash && (split || q->reverse);
+    if (shared)
         emitf(&w->defs, "static %s %s\n{\n%s}\n\n", real, sig.s, text.s);
     free(outs);
     buf_free(&sig), buf_free(&text), buf_free(&other);
-    return split;
+    return shared;
 }
 
 static void array_functions(FileWriter *w, Expr **first, int order)
