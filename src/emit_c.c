@@ -48,7 +48,6 @@ typedef struct {
     const char *suffix; /* "" or "f": on literals and libm names */
     Expr **tangents;    /* NAME_hvp's body: these variables are v[0], v[1], ... */
     size_t ntangents;
-    int return_last;    /* the body stores all outputs but the last, which it returns */
 } Emitter;
 
 /* Names a variable cannot keep in C: keywords, what <math.h> and
@@ -690,7 +689,7 @@ static void body(Emitter *em, Expr **params, size_t nparams, int from_in, Expr *
         line(em, "(void)v;");
     for (size_t i = 0; i < nouts; i++) {
         Code c = value(em, outs[i]);
-        if (store && !(em->return_last && i + 1 == nouts)) {
+        if (store) {
             for (int k = 0; k < em->indent; k++)
                 emitf(em->out, "    ");
             emitf(em->out, store, i);
@@ -901,9 +900,10 @@ static int split_body(FileWriter *w, const char *sig, Buf *text, int indent, int
     return split;
 }
 
-/* One function: its prototype in the header, its body in the source. */
-static void function(FileWriter *w, const char *ret, const char *sig, int from_in, Expr **outs,
-                     size_t nouts, const char *store)
+/* One function: its prototype in the header, its body in the source; 1
+ * when the body was cut into segments. */
+static int function(FileWriter *w, const char *ret, const char *sig, int from_in, Expr **outs,
+                    size_t nouts, const char *store)
 {
     Buf text = {0};
     if (from_in && !w->q->nvars)
@@ -913,10 +913,11 @@ static void function(FileWriter *w, const char *ret, const char *sig, int from_i
     w->em.out = &text;
     w->em.indent = 1;
     body(&w->em, w->q->vars, w->q->nvars, from_in, outs, nouts, store);
-    split_body(w, sig, &text, 1, from_in, store == NULL);
+    int split = split_body(w, sig, &text, 1, from_in, store == NULL);
     open_function(w, ret, sig);
     emitf(&w->defs, "%s}\n\n", text.s ? text.s : "");
     buf_free(&text);
+    return split;
 }
 
 /* C99 promises 127 parameters (5.2.4.1). With more variables, the function
@@ -952,43 +953,6 @@ static void scalar_functions(FileWriter *w, Expr **first, int order)
     buf_free(&sig);
 }
 
-/* A gradient from a reverse sweep (its value comes with it) or long
- * enough to be cut into segments is written once: a static
- * NAME_value_and_grad stores the partials and returns the value, and
- * NAME_grad and each row of NAME_batch call it (the row would otherwise
- * repeat the whole gradient, doubling the file). 1 when it was written. */
-static int value_and_grad(FileWriter *w, Expr **first, int order)
-{
-    const Query *q = w->q;
-    const char *real = w->cf->single ? "float" : "double", *name = w->cf->name;
-    Buf sig = {0}, text = {0}, other = {0};
-    emitf(&sig, "%s_value_and_grad(const %s *in, %s *grad)", name, real, real);
-    int clash = 0; /* a partial of that name (a naming scheme's choice) */
-    for (size_t i = 0; i < q->nwrt && !clash; i++) {
-        other.len = 0;
-        partial_name(&other, &w->sc, name, order, q->wrt[i]->name);
-        clash = !strncmp(other.s, sig.s, strcspn(sig.s, "("));
-    }
-    Expr **outs = malloc((q->nwrt + 1) * sizeof *outs);
-    memcpy(outs, first, q->nwrt * sizeof *outs);
-    outs[q->nwrt] = q->f;
-    int split = 0;
-    if (!clash) {
-        w->em.out = &text;
-        w->em.indent = 1;
-        w->em.return_last = 1;
-        body(&w->em, q->vars, q->nvars, 1, outs, q->nwrt + 1, "grad[%zu]");
-        w->em.return_last = 0;
-        split = split_body(w, sig.s, &text, 1, 1, 1);
-    }
-    int shared = !clash && (split || q->reverse);
-    if (shared)
-        emitf(&w->defs, "static %s %s\n{\n%s}\n\n", real, sig.s, text.s);
-    free(outs);
-    buf_free(&sig), buf_free(&text), buf_free(&other);
-    return shared;
-}
-
 static void array_functions(FileWriter *w, Expr **first, int order)
 {
     const Query *q = w->q;
@@ -996,13 +960,9 @@ static void array_functions(FileWriter *w, Expr **first, int order)
     unsigned fns = query_functions(q);
     Buf sig = {0};
     emitf(&sig, "%s%s(const %s *in, %s *grad)", name, w->sc.grad, real, real);
-    int shared = (fns & FN_GRAD) && (fns & FN_BATCH) && q->nwrt > 1 &&
-                 value_and_grad(w, first, order);
+    int long_grad = 0;
     if (!(fns & FN_GRAD)) {
         /* not asked for */
-    } else if (shared) {
-        open_function(w, "void", sig.s);
-        emitf(&w->defs, "    (void)%s_value_and_grad(in, grad);\n}\n\n", name);
     } else if (q->nwrt == 1 && (fns & FN_PARTIALS)) { /* its partial is the gradient: called */
         open_function(w, "void", sig.s);
         emitf(&w->defs, q->nvars ? "    grad[0] = " : "    (void)in;\n    grad[0] = ");
@@ -1012,7 +972,7 @@ static void array_functions(FileWriter *w, Expr **first, int order)
             emitf(&w->defs, "%sin[%zu]", i ? ", " : "", i);
         emitf(&w->defs, ");\n}\n\n");
     } else {
-        function(w, "void", sig.s, 1, first, q->nwrt, "grad[%zu]");
+        long_grad = function(w, "void", sig.s, 1, first, q->nwrt, "grad[%zu]");
     }
     if ((fns & FN_HESS) && q->hessian) {
         sig.len = 0;
@@ -1031,13 +991,18 @@ static void array_functions(FileWriter *w, Expr **first, int order)
         buf_free(&sig);
         return;
     }
-    if (shared) { /* each row: the value, then the partials */
+    if ((fns & FN_VALUE) && (long_grad || q->reverse) && q->nwrt > 1) {
+        /* a gradient from a reverse sweep, or a long one: each row calls
+         * the function and NAME_grad rather than repeating the gradient */
         sig.len = 0;
         emitf(&sig, "%s%s(size_t n, const %s *in, %s *out)", name, w->sc.batch, real, real);
         open_function(w, "void", sig.s);
-        emitf(&w->defs, "    for (size_t i = 0; i < n; i++, in += %zu, out += %zu)\n", q->nvars,
+        emitf(&w->defs, "    for (size_t i = 0; i < n; i++, in += %zu, out += %zu) {\n", q->nvars,
               q->nwrt + 1);
-        emitf(&w->defs, "        out[0] = %s_value_and_grad(in, out + 1);\n}\n", name);
+        emitf(&w->defs, "        out[0] = %s(", name);
+        for (size_t i = 0; i < (wide(q) ? 1 : q->nvars); i++)
+            emitf(&w->defs, wide(q) ? "in" : "%sin[%zu]", i ? ", " : "", i);
+        emitf(&w->defs, ");\n        %s%s(in, out + 1);\n    }\n}\n", name, w->sc.grad);
         buf_free(&sig);
         return;
     }
