@@ -26,9 +26,10 @@ static Expr *unary_rule(SgCtx *ctx, Op op, Expr *u)
     switch (op) {
     case OP_ABS: return F1(SIGN, u);
     case OP_ACOS: return NEG(POW(SUB(INT(1), sq), half));
-    case OP_ACOSH: return POW(SUB(sq, INT(1)), half);
+    case OP_ACOSH: /* not (u^2 - 1)^(-1/2): u^2 overflows, and cancels near 1 */
+        return POW(MUL(POW(SUB(u, INT(1)), RAT(1, 2)), POW(ADD(u, INT(1)), RAT(1, 2))), INT(-1));
     case OP_ASIN: return POW(SUB(INT(1), sq), half);
-    case OP_ASINH: return POW(ADD(sq, INT(1)), half);
+    case OP_ASINH: return POW(F2(HYPOT, u, INT(1)), INT(-1)); /* u^2 + 1 overflows */
     case OP_ATAN: return POW(ADD(sq, INT(1)), INT(-1));
     case OP_ATANH: return POW(SUB(INT(1), sq), INT(-1));
     case OP_CBRT: return DIV(INT(1), MUL(INT(3), POW(F1(CBRT, u), INT(2))));
@@ -44,15 +45,13 @@ static Expr *unary_rule(SgCtx *ctx, Op op, Expr *u)
     case OP_LOG2: return DIV(INT(1), MUL(u, F1(LOG, INT(2))));
     case OP_LOG1P: return POW(ADD(u, INT(1)), INT(-1));
     case OP_RELU: return F2(GT, u, INT(0));
-    case OP_SIGMOID: {
-        Expr *s = F1(SIGMOID, u);
-        return MUL(s, SUB(INT(1), s));
-    }
+    case OP_SIGMOID: /* not s*(1 - s): 1 - s cancels to 0 for large u */
+        return MUL(F1(SIGMOID, u), F1(SIGMOID, NEG(u)));
     case OP_SIN: return F1(COS, u);
     case OP_SINH: return F1(COSH, u);
     case OP_SOFTPLUS: return F1(SIGMOID, u);
     case OP_TAN: return ADD(INT(1), POW(F1(TAN, u), INT(2)));
-    case OP_TANH: return SUB(INT(1), POW(F1(TANH, u), INT(2)));
+    case OP_TANH: return POW(F1(COSH, u), INT(-2)); /* 1 - tanh^2 cancels to 0 */
     default: return INT(0); /* sign, floor, ceil, stop: piecewise constant */
     }
 #undef sq

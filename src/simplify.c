@@ -369,6 +369,19 @@ Expr *expr_add_n(SgCtx *ctx, Expr **terms, size_t n)
             remember_key(&where, rest, rests.n);
         }
     }
+    if (rests.n == 1 && constant->exact && constant->num == 1 && coefs.v[0]->num == -1) {
+        Expr *r = rests.v[0], *u = NULL; /* forms that cancel for large |u| */
+        if (r->op == OP_SIGMOID) /* 1 - sigmoid(u) = sigmoid(-u) */
+            u = expr_call1(ctx, OP_SIGMOID, expr_neg(ctx, r->args[0]));
+        else if (r->op == OP_POW && r->args[0]->op == OP_TANH && r->args[1]->op == OP_NUM &&
+                 r->args[1]->num == 2) /* 1 - tanh(u)^2 = 1/cosh(u)^2 */
+            u = expr_pow(ctx, expr_call1(ctx, OP_COSH, r->args[0]->args[0]), expr_int(ctx, -2));
+        if (u) {
+            map_free(&where);
+            list_free(&flat), list_free(&rests), list_free(&coefs), list_free(&origs), list_free(&out);
+            return u;
+        }
+    }
     for (size_t i = 0; i < rests.n; i++)
         if (!expr_is_zero(coefs.v[i]))
             list_push(&out, origs.v[i] ? origs.v[i] : make_term(ctx, coefs.v[i], rests.v[i]));
@@ -413,6 +426,38 @@ static Expr *mul_finish(SgCtx *ctx, Expr *c, List *f)
     return expr_intern(ctx, OP_MUL, f->v, f->n, 0, 0, 0, 1, NULL, NULL);
 }
 
+/* sinh(u)^a * cosh(u)^b with a > 0 > b: tanh(u)^k takes k = min(a, -b)
+ * of each, so sinh(u)/cosh(u) is tanh(u), and sinh(u)/cosh(u)^3 is
+ * tanh(u)/cosh(u)^2, which does not overflow where cosh(u)^3 does. (A scan
+ * for each sinh: a product holds few.) */
+static void tanh_of_ratio(SgCtx *ctx, List *bases, List *exps, Map *where)
+{
+    for (size_t i = 0, nsinh = 0; i < bases->n && nsinh < 8; i++) {
+        Expr *sh = bases->v[i], *a = exps->v[i];
+        if (sh->op != OP_SINH || a->op != OP_NUM || !(a->num > 0))
+            continue;
+        nsinh++;
+        for (size_t j = 0; j < bases->n; j++) {
+            Expr *ch = bases->v[j], *b = exps->v[j];
+            if (ch->op != OP_COSH || ch->args[0] != sh->args[0] || b->op != OP_NUM || !(b->num < 0))
+                continue;
+            Expr *k = a->num < -b->num ? a : expr_neg(ctx, b);
+            exps->v[i] = expr_sub(ctx, a, k);
+            exps->v[j] = expr_add(ctx, b, k);
+            Expr *th = expr_call1(ctx, OP_TANH, sh->args[0]);
+            size_t at = find_key(where, bases, th);
+            if (at) {
+                exps->v[at - 1] = expr_add(ctx, exps->v[at - 1], k);
+            } else {
+                list_push(bases, th);
+                list_push(exps, k);
+                remember_key(where, th, bases->n);
+            }
+            break;
+        }
+    }
+}
+
 Expr *expr_mul_n(SgCtx *ctx, Expr **factors, size_t n)
 {
     if (n == 1)
@@ -455,6 +500,7 @@ Expr *expr_mul_n(SgCtx *ctx, Expr **factors, size_t n)
         r = c;
         goto done;
     }
+    tanh_of_ratio(ctx, &bases, &exps, &where);
     int again = 0; /* a merged power became a number or a product */
     for (size_t i = 0; i < bases.n; i++) {
         Expr *p = expr_pow(ctx, bases.v[i], exps.v[i]);

@@ -34,7 +34,7 @@ double bce_dw(double b, double w, double x, double y)
         if (t1 > 0.99999999) {
             t3 = 0.0;
         } else {
-            t3 = x * t1 * (1.0 - t1);
+            t3 = x * t1 * sg_sigmoid(-b - w * x);
         }
         t2 = t3;
     }
@@ -54,7 +54,7 @@ double bce_db(double b, double w, double x, double y)
         if (t1 > 0.99999999) {
             t3 = 0.0;
         } else {
-            t3 = t1 * (1.0 - t1);
+            t3 = t1 * sg_sigmoid(-b - w * x);
         }
         t2 = t3;
     }
@@ -80,7 +80,7 @@ void bce_grad(const double *in, double *grad)
         if (t4) {
             t5 = 0.0;
         } else {
-            const double t6 = 1.0 - t1;
+            const double t6 = sg_sigmoid(-b - w * x);
             t5 = x * t1 * t6;
         }
         t3 = t5;
@@ -98,7 +98,7 @@ void bce_grad(const double *in, double *grad)
         if (t11) {
             t12 = 0.0;
         } else {
-            const double t13 = 1.0 - t1;
+            const double t13 = sg_sigmoid(-b - w * x);
             t12 = t1 * t13;
         }
         t10 = t12;
@@ -128,7 +128,7 @@ void bce_batch(size_t n, const double *in, double *out)
             if (t7) {
                 t8 = 0.0;
             } else {
-                const double t9 = 1.0 - t1;
+                const double t9 = sg_sigmoid(-b - w * x);
                 t8 = x * t1 * t9;
             }
             t6 = t8;
@@ -143,7 +143,7 @@ void bce_batch(size_t n, const double *in, double *out)
             if (t11) {
                 t12 = 0.0;
             } else {
-                const double t13 = 1.0 - t1;
+                const double t13 = sg_sigmoid(-b - w * x);
                 t12 = t1 * t13;
             }
             t10 = t12;

@@ -6,8 +6,8 @@
  * This file holds (--functions value,partials,grad,batch): the function, one function per partial, the gradient, the batch.
  * bce_grad(in, grad), bce_batch(n, in, out): in[] in parameter order;
  * grad[] and each batch row after its value in this order:
- *   bce_dw = (sigmoid(b + w*x) < 1e-8 ? 0 : sigmoid(b + w*x) > 0.99999999 ? 0 : x*sigmoid(b + w*x)*(1 - sigmoid(b + w*x)))*(1 - y)/(1 - clamp(sigmoid(b + w*x), 1e-8, 0.99999999)) - y*(sigmoid(b + w*x) < 1e-8 ? 0 : sigmoid(b + w*x) > 0.99999999 ? 0 : x*sigmoid(b + w*x)*(1 - sigmoid(b + w*x)))/clamp(sigmoid(b + w*x), 1e-8, 0.99999999)
- *   bce_db = (sigmoid(b + w*x) < 1e-8 ? 0 : sigmoid(b + w*x) > 0.99999999 ? 0 : sigmoid(b + w*x)*(1 - sigmoid(b + w*x)))*(1 - y)/(1 - clamp(sigmoid(b + w*x), 1e-8, 0.99999999)) - y*(sigmoid(b + w*x) < 1e-8 ? 0 : sigmoid(b + w*x) > 0.99999999 ? 0 : sigmoid(b + w*x)*(1 - sigmoid(b + w*x)))/clamp(sigmoid(b + w*x), 1e-8, 0.99999999)
+ *   bce_dw = (sigmoid(b + w*x) < 1e-8 ? 0 : sigmoid(b + w*x) > 0.99999999 ? 0 : x*sigmoid(b + w*x)*sigmoid(-b - w*x))*(1 - y)/(1 - clamp(sigmoid(b + w*x), 1e-8, 0.99999999)) - y*(sigmoid(b + w*x) < 1e-8 ? 0 : sigmoid(b + w*x) > 0.99999999 ? 0 : x*sigmoid(b + w*x)*sigmoid(-b - w*x))/clamp(sigmoid(b + w*x), 1e-8, 0.99999999)
+ *   bce_db = (sigmoid(b + w*x) < 1e-8 ? 0 : sigmoid(b + w*x) > 0.99999999 ? 0 : sigmoid(b + w*x)*sigmoid(-b - w*x))*(1 - y)/(1 - clamp(sigmoid(b + w*x), 1e-8, 0.99999999)) - y*(sigmoid(b + w*x) < 1e-8 ? 0 : sigmoid(b + w*x) > 0.99999999 ? 0 : sigmoid(b + w*x)*sigmoid(-b - w*x))/clamp(sigmoid(b + w*x), 1e-8, 0.99999999)
  */
 #ifndef BCE_H
 #define BCE_H

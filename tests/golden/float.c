@@ -19,14 +19,12 @@ float logit(float b, float w, float x)
 
 float logit_dw(float b, float w, float x)
 {
-    const float t1 = sg_sigmoid(b + w * x);
-    return x * log1pf(x * x) * t1 * (1.0f - t1);
+    return x * log1pf(x * x) * sg_sigmoid(b + w * x) * sg_sigmoid(-b - w * x);
 }
 
 float logit_db(float b, float w, float x)
 {
-    const float t1 = sg_sigmoid(b + w * x);
-    return log1pf(x * x) * t1 * (1.0f - t1) + 0.1f;
+    return log1pf(x * x) * sg_sigmoid(b + w * x) * sg_sigmoid(-b - w * x) + 0.1f;
 }
 
 void logit_grad(const float *in, float *grad)
@@ -36,7 +34,7 @@ void logit_grad(const float *in, float *grad)
     const float x = in[2];
     const float t1 = log1pf(x * x);
     const float t2 = sg_sigmoid(b + w * x);
-    const float t3 = 1.0f - t2;
+    const float t3 = sg_sigmoid(-b - w * x);
     grad[0] = x * t1 * t2 * t3;
     grad[1] = t1 * t2 * t3 + 0.1f;
 }
@@ -50,7 +48,7 @@ void logit_batch(size_t n, const float *in, float *out)
         const float t1 = log1pf(x * x);
         const float t2 = sg_sigmoid(b + w * x);
         out[0] = 0.1f * b + 3.141592653589793f * sqrtf(x) + t1 * t2 + 1e-8f;
-        const float t3 = 1.0f - t2;
+        const float t3 = sg_sigmoid(-b - w * x);
         out[1] = x * t1 * t2 * t3;
         out[2] = t1 * t2 * t3 + 0.1f;
     }

@@ -6,8 +6,8 @@
  * This file holds (--functions value,partials,grad,batch): the function, one function per partial, the gradient, the batch.
  * logit_grad(in, grad), logit_batch(n, in, out): in[] in parameter order;
  * grad[] and each batch row after its value in this order:
- *   logit_dw = x*log1p(x^2)*sigmoid(b + w*x)*(1 - sigmoid(b + w*x))
- *   logit_db = log1p(x^2)*sigmoid(b + w*x)*(1 - sigmoid(b + w*x)) + 0.1
+ *   logit_dw = x*log1p(x^2)*sigmoid(b + w*x)*sigmoid(-b - w*x)
+ *   logit_db = log1p(x^2)*sigmoid(b + w*x)*sigmoid(-b - w*x) + 0.1
  */
 #ifndef FLOAT_H
 #define FLOAT_H

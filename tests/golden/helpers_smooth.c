@@ -28,8 +28,7 @@ double smooth(double x, double y)
 
 double smooth_dx(double x, double y)
 {
-    const double t1 = sg_sigmoid(x);
-    return (double)(x - y > 0.0) + t1 * (1.0 - t1) + sg_sign(x - 1.0);
+    return (double)(x - y > 0.0) + sg_sigmoid(x) * sg_sigmoid(-x) + sg_sign(x - 1.0);
 }
 
 double smooth_dy(double x, double y)
@@ -42,8 +41,7 @@ void smooth_grad(const double *in, double *grad)
     const double x = in[0];
     const double y = in[1];
     const double t1 = (double)(x - y > 0.0);
-    const double t2 = sg_sigmoid(x);
-    grad[0] = t1 + t2 * (1.0 - t2) + sg_sign(x - 1.0);
+    grad[0] = t1 + sg_sigmoid(x) * sg_sigmoid(-x) + sg_sign(x - 1.0);
     grad[1] = sg_sigmoid(y) - t1;
 }
 
@@ -57,7 +55,7 @@ void smooth_batch(size_t n, const double *in, double *out)
         const double t3 = sg_sigmoid(x);
         out[0] = fabs(t1) + sg_relu(t2) + t3 + sg_sign(x * y) + sg_softplus(y);
         const double t4 = (double)(t2 > 0.0);
-        out[1] = t4 + t3 * (1.0 - t3) + sg_sign(t1);
+        out[1] = t4 + t3 * sg_sigmoid(-x) + sg_sign(t1);
         out[2] = sg_sigmoid(y) - t4;
     }
 }

@@ -6,7 +6,7 @@
  * This file holds (--functions value,partials,grad,batch): the function, one function per partial, the gradient, the batch.
  * smooth_grad(in, grad), smooth_batch(n, in, out): in[] in parameter order;
  * grad[] and each batch row after its value in this order:
- *   smooth_dx = (x - y > 0) + sigmoid(x)*(1 - sigmoid(x)) + sign(x - 1)
+ *   smooth_dx = (x - y > 0) + sigmoid(x)*sigmoid(-x) + sign(x - 1)
  *   smooth_dy = sigmoid(y) - (x - y > 0)
  */
 #ifndef HELPERS_SMOOTH_H

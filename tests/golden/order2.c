@@ -11,8 +11,8 @@ double curv(double x, double y)
 
 double curv_d2x(double x, double y)
 {
-    const double t1 = tanh(x);
-    return 12.0 * x * x / y - 2.0 * sin(y) * t1 * (1.0 - (t1 * t1));
+    const double t1 = cosh(x);
+    return 12.0 * x * x / y - 2.0 * sin(y) * tanh(x) / (t1 * t1);
 }
 
 double curv_d2y(double x, double y)
@@ -26,9 +26,10 @@ void curv_grad(const double *in, double *grad)
     const double y = in[1];
     const double t1 = sin(y);
     const double t2 = tanh(x);
-    grad[0] = 12.0 * x * x / y - 2.0 * t1 * t2 * (1.0 - (t2 * t2));
-    const double t3 = x * x;
-    grad[1] = 2.0 * t3 * t3 / (y * y * y) - t1 * t2;
+    const double t3 = cosh(x);
+    grad[0] = 12.0 * x * x / y - 2.0 * t1 * t2 / (t3 * t3);
+    const double t4 = x * x;
+    grad[1] = 2.0 * t4 * t4 / (y * y * y) - t1 * t2;
 }
 
 void curv_batch(size_t n, const double *in, double *out)
@@ -41,7 +42,8 @@ void curv_batch(size_t n, const double *in, double *out)
         const double t3 = sin(y);
         const double t4 = tanh(x);
         out[0] = t2 / y + t3 * t4;
-        out[1] = 12.0 * t1 / y - 2.0 * t3 * t4 * (1.0 - (t4 * t4));
+        const double t5 = cosh(x);
+        out[1] = 12.0 * t1 / y - 2.0 * t3 * t4 / (t5 * t5);
         out[2] = 2.0 * t2 / (y * y * y) - t3 * t4;
     }
 }

@@ -6,7 +6,7 @@
  * This file holds (--functions value,partials,grad,batch): the function, one function per partial, the gradient, the batch.
  * curv_grad(in, grad), curv_batch(n, in, out): in[] in parameter order;
  * grad[] and each batch row after its value in this order:
- *   curv_d2x = 12*x^2/y - 2*sin(y)*tanh(x)*(1 - tanh(x)^2)
+ *   curv_d2x = 12*x^2/y - 2*sin(y)*tanh(x)/cosh(x)^2
  *   curv_d2y = 2*x^4/y^3 - sin(y)*tanh(x)
  */
 #ifndef ORDER2_H
