@@ -17,6 +17,13 @@
 #define F1(op, a) expr_call1(ctx, OP_##op, (a))
 #define F2(op, a, b) expr_call2(ctx, OP_##op, (a), (b))
 
+/* (1 - u^2)^k as (1 - u)^k * (1 + u)^k: 1 - u^2 cancels near |u| = 1,
+ * where asin, acos and atanh are steepest. */
+static Expr *one_minus_sq(SgCtx *ctx, Expr *u, Expr *k)
+{
+    return MUL(POW(SUB(INT(1), u), k), POW(ADD(u, INT(1)), k));
+}
+
 /* f'(u) for a one-argument function f. */
 static Expr *unary_rule(SgCtx *ctx, Op op, Expr *u)
 {
@@ -25,13 +32,13 @@ static Expr *unary_rule(SgCtx *ctx, Op op, Expr *u)
 #define half RAT(-1, 2)
     switch (op) {
     case OP_ABS: return F1(SIGN, u);
-    case OP_ACOS: return NEG(POW(SUB(INT(1), sq), half));
+    case OP_ACOS: return NEG(one_minus_sq(ctx, u, RAT(-1, 2)));
     case OP_ACOSH: /* not (u^2 - 1)^(-1/2): u^2 overflows, and cancels near 1 */
         return POW(MUL(POW(SUB(u, INT(1)), RAT(1, 2)), POW(ADD(u, INT(1)), RAT(1, 2))), INT(-1));
-    case OP_ASIN: return POW(SUB(INT(1), sq), half);
+    case OP_ASIN: return one_minus_sq(ctx, u, RAT(-1, 2));
     case OP_ASINH: return POW(F2(HYPOT, u, INT(1)), INT(-1)); /* u^2 + 1 overflows */
     case OP_ATAN: return POW(ADD(sq, INT(1)), INT(-1));
-    case OP_ATANH: return POW(SUB(INT(1), sq), INT(-1));
+    case OP_ATANH: return one_minus_sq(ctx, u, INT(-1));
     case OP_CBRT: return DIV(INT(1), MUL(INT(3), POW(F1(CBRT, u), INT(2))));
     case OP_COS: return NEG(F1(SIN, u));
     case OP_COSH: return F1(SINH, u);
@@ -82,6 +89,21 @@ void deriv_others(SgCtx *ctx, Expr **f, size_t n, Expr *const *need, Expr *seed,
 Expr *deriv_unary(SgCtx *ctx, Op op, Expr *u) { return unary_rule(ctx, op, u); }
 
 /* d(u^v) = v u^(v-1) u' when v is constant, else u^v (v' log u + v u'/u). */
+/* dv*log(u) where dv is a comparison or a ?: (the exponent's derivative
+ * is piecewise: relu, max, clamp): the log is taken only where dv is not 0,
+ * so x^relu(x) at x = -2 has derivative 0, not 0*log(-2) = nan. */
+static Expr *times_log(SgCtx *ctx, Expr *dv, Expr *log_u)
+{
+    if (op_info[dv->op].kind == KIND_CMP)
+        return expr_call(ctx, OP_SELECT, (Expr *[]){dv, log_u, INT(0)}, 3);
+    if (dv->op == OP_SELECT)
+        return expr_call(ctx, OP_SELECT,
+                         (Expr *[]){dv->args[0], times_log(ctx, dv->args[1], log_u),
+                                    times_log(ctx, dv->args[2], log_u)},
+                         3);
+    return MUL(dv, log_u);
+}
+
 static Expr *pow_rule(SgCtx *ctx, Expr *e, Expr *x)
 {
     Expr *u = e->args[0], *v = e->args[1];
@@ -89,8 +111,8 @@ static Expr *pow_rule(SgCtx *ctx, Expr *e, Expr *x)
     if (expr_is_zero(dv)) /* one product, so v meets du's coefficient before any sum */
         return expr_mul_n(ctx, (Expr *[]){v, POW(u, SUB(v, INT(1))), du}, 3);
     if (expr_is_zero(du))
-        return MUL(MUL(e, F1(LOG, u)), dv);
-    return MUL(e, ADD(MUL(dv, F1(LOG, u)), DIV(MUL(v, du), u)));
+        return MUL(e, times_log(ctx, dv, F1(LOG, u)));
+    return MUL(e, ADD(times_log(ctx, dv, F1(LOG, u)), DIV(MUL(v, du), u)));
 }
 
 #define FEW_FACTORS 8 /* products with more factors in x share their partial products */

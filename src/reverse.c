@@ -315,6 +315,9 @@ static void pass(Sweep *s, Expr *e, Expr *adj, uint32_t g)
         for (int i = 0; i < 2; i++)
             contribute(s, a[i], mul(s, adj, expr_div(ctx, a[i], e)), g);
         return;
+    case OP_RELU: /* (u > 0 ? adj : 0): a nan adjoint where relu is flat stays out */
+        contribute(s, a[0], select_if(ctx, expr_call2(ctx, OP_GT, a[0], expr_int(ctx, 0)), adj, 1), g);
+        return;
     default:
         if (e->n == 1 && op_info[e->op].kind == KIND_FUNC && e->op != OP_STOP)
             contribute(s, a[0], mul(s, adj, deriv_unary(ctx, (Op)e->op, a[0])), g);

@@ -369,13 +369,19 @@ Expr *expr_add_n(SgCtx *ctx, Expr **terms, size_t n)
             remember_key(&where, rest, rests.n);
         }
     }
-    if (rests.n == 1 && constant->exact && constant->num == 1 && coefs.v[0]->num == -1) {
-        Expr *r = rests.v[0], *u = NULL; /* forms that cancel for large |u| */
-        if (r->op == OP_SIGMOID) /* 1 - sigmoid(u) = sigmoid(-u) */
+    if (rests.n == 1 && constant->exact && fabs(constant->num) == 1 && fabs(coefs.v[0]->num) == 1) {
+        /* forms that cancel: 1 - sigmoid(u), 1 - tanh(u)^2, exp(u) - 1 */
+        Expr *r = rests.v[0], *u = NULL;
+        double c = constant->num, k = coefs.v[0]->num;
+        if (c == 1 && k == -1 && r->op == OP_SIGMOID) /* sigmoid(-u) */
             u = expr_call1(ctx, OP_SIGMOID, expr_neg(ctx, r->args[0]));
-        else if (r->op == OP_POW && r->args[0]->op == OP_TANH && r->args[1]->op == OP_NUM &&
-                 r->args[1]->num == 2) /* 1 - tanh(u)^2 = 1/cosh(u)^2 */
+        else if (c == 1 && k == -1 && r->op == OP_POW && r->args[0]->op == OP_TANH &&
+                 r->args[1]->op == OP_NUM && r->args[1]->num == 2) /* 1/cosh(u)^2 */
             u = expr_pow(ctx, expr_call1(ctx, OP_COSH, r->args[0]->args[0]), expr_int(ctx, -2));
+        else if (c == -1 && k == 1 && r->op == OP_EXP) /* expm1(u) */
+            u = expr_call1(ctx, OP_EXPM1, r->args[0]);
+        else if (c == 1 && k == 1 && r->op == OP_EXPM1) /* 1 + expm1(u) = exp(u) */
+            u = expr_call1(ctx, OP_EXP, r->args[0]);
         if (u) {
             map_free(&where);
             list_free(&flat), list_free(&rests), list_free(&coefs), list_free(&origs), list_free(&out);
@@ -458,6 +464,29 @@ static void tanh_of_ratio(SgCtx *ctx, List *bases, List *exps, Map *where)
     }
 }
 
+/* exp(u) * sigmoid(-u) = exp(u)/(1 + exp(u)) = sigmoid(u), which does not
+ * overflow. (A scan for each exp: a product holds few.) */
+static int sigmoid_of_ratio(SgCtx *ctx, List *bases, List *exps)
+{
+    int changed = 0;
+    for (size_t i = 0, nexp = 0; i < bases->n && nexp < 8; i++) {
+        Expr *ex = bases->v[i];
+        if (ex->op != OP_EXP || !is_unit(exps->v[i]))
+            continue;
+        nexp++;
+        for (size_t j = 0; j < bases->n; j++) {
+            Expr *sg = bases->v[j];
+            if (sg->op != OP_SIGMOID || !is_unit(exps->v[j]) || expr_neg(ctx, sg->args[0]) != ex->args[0])
+                continue;
+            bases->v[i] = expr_call1(ctx, OP_SIGMOID, ex->args[0]);
+            exps->v[j] = expr_int(ctx, 0);
+            changed = 1;
+            break;
+        }
+    }
+    return changed;
+}
+
 Expr *expr_mul_n(SgCtx *ctx, Expr **factors, size_t n)
 {
     if (n == 1)
@@ -501,7 +530,8 @@ Expr *expr_mul_n(SgCtx *ctx, Expr **factors, size_t n)
         goto done;
     }
     tanh_of_ratio(ctx, &bases, &exps, &where);
-    int again = 0; /* a merged power became a number or a product */
+    int again = sigmoid_of_ratio(ctx, &bases, &exps); /* a sigmoid may now meet another */
+    /* a merged power became a number or a product */
     for (size_t i = 0; i < bases.n; i++) {
         Expr *p = expr_pow(ctx, bases.v[i], exps.v[i]);
         if (p->op == OP_NUM)
@@ -545,6 +575,36 @@ Expr *expr_div(SgCtx *ctx, Expr *a, Expr *b)
 
 /* ---- powers --------------------------------------------------------------- */
 
+/* u for a sum 1 + u (the exact constant 1 sorts last), else NULL. */
+static Expr *one_plus(SgCtx *ctx, Expr *sum)
+{
+    if (sum->op != OP_ADD)
+        return NULL;
+    Expr *c = sum->args[sum->n - 1];
+    if (c->op != OP_NUM || !c->exact || c->num != 1)
+        return NULL;
+    return expr_add_n(ctx, sum->args, sum->n - 1);
+}
+
+static int is_minus_one(const Expr *e) { return e->op == OP_NUM && e->exact && e->num == -1; }
+
+/* The square root of a term: u for u^2, 1 for the exact 1; else NULL. */
+static Expr *root_of_square(SgCtx *ctx, Expr *t)
+{
+    if (t->op == OP_POW && t->args[1]->op == OP_NUM && t->args[1]->exact && t->args[1]->num == 2)
+        return t->args[0];
+    return t->op == OP_NUM && t->exact && t->num == 1 ? expr_int(ctx, 1) : NULL;
+}
+
+/* hypot(u, v) for a sum u^2 + v^2 (or u^2 + 1), else NULL. */
+static Expr *hypot_of(SgCtx *ctx, Expr *sum)
+{
+    if (sum->n != 2)
+        return NULL;
+    Expr *u = root_of_square(ctx, sum->args[0]), *v = root_of_square(ctx, sum->args[1]);
+    return u && v ? expr_call2(ctx, OP_HYPOT, u, v) : NULL;
+}
+
 Expr *expr_pow(SgCtx *ctx, Expr *b, Expr *e)
 {
     if (expr_is_zero(e))
@@ -562,6 +622,16 @@ Expr *expr_pow(SgCtx *ctx, Expr *b, Expr *e)
         return b;
     if (b->op == OP_E)
         return expr_call1(ctx, OP_EXP, e);
+    if (b->op == OP_ADD && e->op == OP_NUM && e->exact && fabs(e->num) == 0.5) {
+        Expr *h = hypot_of(ctx, b); /* sqrt(u^2 + v^2) = hypot(u, v): no overflow */
+        if (h)
+            return e->num > 0 ? h : expr_pow(ctx, h, expr_int(ctx, -1));
+    }
+    if (b->op == OP_ADD && is_minus_one(e)) { /* 1/(1 + exp(-u)) = sigmoid(u) */
+        Expr *u = one_plus(ctx, b);
+        if (u && u->op == OP_EXP)
+            return expr_call1(ctx, OP_SIGMOID, expr_neg(ctx, u->args[0]));
+    }
     if (b->op == OP_EXP)
         return expr_call1(ctx, OP_EXP, expr_mul(ctx, b->args[0], e));
     if (expr_is_int(e)) {
@@ -660,6 +730,17 @@ Expr *expr_call(SgCtx *ctx, Op op, Expr **args, size_t n)
             return expr_int(ctx, 1);
         if (args[0]->op == OP_EXP)
             return args[0]->args[0];
+        if (args[0]->op == OP_ADD) { /* log(1 + u) = log1p(u), exact for small u */
+            Expr *u = one_plus(ctx, args[0]);
+            if (u)
+                return expr_call1(ctx, OP_LOG1P, u);
+        }
+        break;
+    case OP_LOG1P:
+        if (args[0]->op == OP_EXPM1) /* log1p(expm1(u)) = u */
+            return args[0]->args[0];
+        if (args[0]->op == OP_EXP) /* log(1 + exp(u)) = softplus(u), which does not overflow */
+            return expr_call1(ctx, OP_SOFTPLUS, args[0]->args[0]);
         break;
     case OP_ABS:
         if (args[0]->op == OP_ABS)

@@ -1465,13 +1465,21 @@ for c in rosenbrock sines logistic logsumexp; do
     end
 done
 
-begin "the logistic loss's gradient divides once per data row, not once per row and weight"
-# each row's adjoint a/(1+a) is computed once and scaled by the row's 100 weights
-bash "$GEN" logistic 100 >"$TMP/lg100.sym"
+begin "a loss over 20 data rows divides once per row in its gradient, not once per row and weight"
+# each row's adjoint a/(2+a) is computed once and scaled by the row's 100
+# weights (log(2 + exp(z)): log(1 + exp(z)) would become softplus(z))
+bash "$GEN" logistic 100 | sed 's/log(1 + exp/log(2 + exp/g' >"$TMP/lg100.sym"
 sg -f "$TMP/lg100.sym" --format c --functions grad --mode reverse
 expect_rc 0
 d=$(sed -n '/^void f_grad(/,/^}/p' "$OUT" | tr -cd '/' | wc -c)
 [ "$d" -ge 1 ] && [ "$d" -le 20 ] || fail "f_grad has $d divisions, expected at most 20 (one per row)"
+end
+
+begin "reverse mode: a piecewise exponent's zero slope keeps log of a negative base out (x^relu(x), x^max(-1, x))"
+sg 'x^relu(x)' --mode reverse --at -2 --values
+expect_rc 0; expect_nums '0'
+sg 'x^max(-1, x)' --mode reverse --at -2.5 --values
+expect_rc 0; expect_nums '-0.16'
 end
 
 begin "more than 16 variables: no partial functions by default; the header says what the file holds"

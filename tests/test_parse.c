@@ -139,7 +139,7 @@ static const Case good[] = {
     {"max(x,\n    y)", "max(x, y)"},
     {"z = w*x + b; p = clamp(sigmoid(z), 1e-8, 1 - 1e-8); -y*log(p) - (1-y)*log(1-p)",
      "-y*log(clamp(sigmoid(b + w*x), 1e-8, 0.99999999)) - "
-     "log(1 - clamp(sigmoid(b + w*x), 1e-8, 0.99999999))*(1 - y)"},
+     "log1p(-clamp(sigmoid(b + w*x), 1e-8, 0.99999999))*(1 - y)"},
     /* user functions */
     {"def sq(u) = u^2; sq(x + 1)", "(x + 1)^2"},
     {"def sq(u) = u^2\nsq(sq(x))", "x^4"},

@@ -15,6 +15,25 @@ typedef struct {
 } Case;
 
 static const Case golden[] = {
+    /* naive forms that overflow or cancel, rewritten as they are built */
+    {"log(1 + exp(x))", "softplus(x)"},
+    {"log1p(exp(x))", "softplus(x)"},
+    {"exp(x)/(1 + exp(x))", "sigmoid(x)"},
+    {"1/(1 + exp(-x))", "sigmoid(x)"},
+    {"1 - sigmoid(x)", "sigmoid(-x)"},
+    {"sqrt(x^2 + y^2)", "hypot(x, y)"},
+    {"sqrt(x^2 + 1)", "hypot(x, 1)"},
+    {"1/sqrt(x^2 + y^2)", "1/hypot(x, y)"},
+    {"sqrt(x^2 + 2)", "sqrt(x^2 + 2)"},
+    {"log(1 + x)", "log1p(x)"},
+    {"log(1 - p)", "log1p(-p)"},
+    {"exp(x) - 1", "expm1(x)"},
+    {"log1p(expm1(x))", "x"},
+    {"1 + expm1(x)", "exp(x)"},
+    {"sinh(x)/cosh(x)", "tanh(x)"},
+    {"sinh(x)/cosh(x)^3", "tanh(x)/cosh(x)^2"},
+    {"1 - tanh(x)^2", "1/cosh(x)^2"},
+    {"2 - tanh(x)^2", "2 - tanh(x)^2"},
     /* constant folding; exact rationals stay exact */
     {"2 + 3", "5"},
     {"2*3 + 4", "10"},

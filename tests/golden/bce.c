@@ -20,7 +20,7 @@ static double sg_sigmoid(double x)
 double bce(double b, double w, double x, double y)
 {
     const double t1 = sg_clamp(sg_sigmoid(b + w * x), 1e-8, 0.99999999);
-    return -y * log(t1) - log(1.0 - t1) * (1.0 - y);
+    return -y * log(t1) - log1p(-t1) * (1.0 - y);
 }
 
 double bce_dw(double b, double w, double x, double y)
@@ -115,9 +115,9 @@ void bce_batch(size_t n, const double *in, double *out)
         const double y = in[3];
         const double t1 = sg_sigmoid(b + w * x);
         const double t2 = sg_clamp(t1, 1e-8, 0.99999999);
-        const double t3 = 1.0 - t2;
+        const double t3 = -t2;
         const double t4 = 1.0 - y;
-        out[0] = -y * log(t2) - log(t3) * t4;
+        out[0] = -y * log(t2) - log1p(t3) * t4;
         const double t5 = (double)(t1 < 1e-8);
         double t6;
         if (t5) {
@@ -133,22 +133,23 @@ void bce_batch(size_t n, const double *in, double *out)
             }
             t6 = t8;
         }
-        out[1] = t6 * t4 / t3 - y * t6 / t2;
-        double t10;
+        const double t10 = 1.0 + t3;
+        out[1] = t6 * t4 / t10 - y * t6 / t2;
+        double t11;
         if (t5) {
-            t10 = 0.0;
+            t11 = 0.0;
         } else {
-            const double t11 = (double)(t1 > 0.99999999);
-            double t12;
-            if (t11) {
-                t12 = 0.0;
+            const double t12 = (double)(t1 > 0.99999999);
+            double t13;
+            if (t12) {
+                t13 = 0.0;
             } else {
-                const double t13 = sg_sigmoid(-b - w * x);
-                t12 = t1 * t13;
+                const double t14 = sg_sigmoid(-b - w * x);
+                t13 = t1 * t14;
             }
-            t10 = t12;
+            t11 = t13;
         }
-        out[2] = t10 * t4 / t3 - y * t10 / t2;
+        out[2] = t11 * t4 / t10 - y * t11 / t2;
     }
 }
 

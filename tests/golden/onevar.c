@@ -6,16 +6,15 @@
 
 double onevar(double x)
 {
-    const double t1 = x * x;
-    return cos(x) * sqrt(t1 + 1.0) + exp(-x / 3.0) * sin(t1);
+    return cos(x) * hypot(x, 1.0) + exp(-x / 3.0) * sin(x * x);
 }
 
 double onevar_dx(double x)
 {
-    const double t1 = x * x;
-    const double t2 = t1 + 1.0;
+    const double t1 = hypot(x, 1.0);
+    const double t2 = x * x;
     const double t3 = exp(-x / 3.0);
-    return x * cos(x) / sqrt(t2) + 2.0 * x * cos(t1) * t3 - t3 * sin(t1) / 3.0 - sin(x) * sqrt(t2);
+    return x * cos(x) / t1 + 2.0 * x * cos(t2) * t3 - t3 * sin(t2) / 3.0 - t1 * sin(x);
 }
 
 void onevar_grad(const double *in, double *grad)
@@ -28,13 +27,12 @@ void onevar_batch(size_t n, const double *in, double *out)
     for (size_t i = 0; i < n; i++, in += 1, out += 2) {
         const double x = in[0];
         const double t1 = cos(x);
-        const double t2 = x * x;
-        const double t3 = t2 + 1.0;
-        const double t4 = sqrt(t3);
-        const double t5 = exp(-x / 3.0);
-        const double t6 = sin(t2);
-        out[0] = t1 * t4 + t5 * t6;
-        out[1] = x * t1 / t4 + 2.0 * x * cos(t2) * t5 - t5 * t6 / 3.0 - sin(x) * t4;
+        const double t2 = hypot(x, 1.0);
+        const double t3 = exp(-x / 3.0);
+        const double t4 = x * x;
+        const double t5 = sin(t4);
+        out[0] = t1 * t2 + t3 * t5;
+        out[1] = x * t1 / t2 + 2.0 * x * cos(t4) * t3 - t3 * t5 / 3.0 - t2 * sin(x);
     }
 }
 
