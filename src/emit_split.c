@@ -155,7 +155,7 @@ static void put_line(Buf *out, const Body *b, const Line *l, int seg, size_t shi
                 n++;
             const Line *pl = param(b, p, n);
             if (pl) { /* "const double x = in[K];": in[K] */
-                const char *rhs = strstr(pl->s, " = ") + 3;
+                const char *rhs = pl->s + b->head + n + 3;
                 emitf(out, "%.*s", (int)(pl->s + pl->len - 1 - rhs), rhs);
             } else
                 emitf(out, "%.*s", (int)n, p);
