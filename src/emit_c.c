@@ -366,7 +366,7 @@ static Code divisor(Emitter *em, const Expr *e)
         return code(xstrdup(lookup(em, pos)), C_ATOM);
     Code cb = value(em, b);
     Code r;
-    if (k->exact && expr_p(k) == -1 && expr_q(k) == 2) {
+    if (k->num == -0.5) { /* exact -1/2 or the float -0.5 alike */
         r = codef(C_ATOM, "sqrt%s(%s)", em->suffix, cb.text);
     } else {
         char s[48], x[64];
@@ -394,7 +394,7 @@ static Code power(Emitter *em, Expr *e)
         return r;
     }
     Code cb = value(em, b);
-    if (k->op == OP_NUM && k->exact && expr_q(k) == 2 && expr_p(k) == 1) {
+    if (k->op == OP_NUM && k->num == 0.5) { /* x^(1/2) and x^0.5: sqrt, exact */
         Code r = codef(C_ATOM, "sqrt%s(%s)", em->suffix, cb.text);
         free(cb.text);
         return r;

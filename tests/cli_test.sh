@@ -976,6 +976,13 @@ grep -q '^double w127(double v000, double v001, ' "$TMP/w127.h" ||
     fail "127 variables should still be parameters: $(grep -m1 '^double w127(' "$TMP/w127.h" | head -c 80)"
 end
 
+begin "a power of 0.5 or -0.5, written as a float, is emitted as sqrt, not pow"
+sg 'y*x^0.5 + z/x^-0.5 + w/x^0.5' --order 0 --format c --functions value
+expect_rc 0
+expect_out_has "sqrt(x)"
+grep -q 'pow(' "$OUT" && fail "pow left: $(grep -m1 'pow(' "$OUT")"
+end
+
 begin "--emit-c into a directory that does not exist: exit 2, no file left"
 sg 'x^2' --emit-c "$TMP/nodir/h.c"
 expect_rc 2
