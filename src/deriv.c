@@ -188,6 +188,9 @@ static int is_link(const Expr *e)
  * gathered in one walk down the links not yet differentiated, then one
  * product, so a chain k deep costs O(k log k) rather than O(k^2) and does
  * not recurse k deep. */
+/* A direction of sg_direction (its name, "%dir...", no program can write). */
+static int is_direction(const Expr *x) { return !strncmp(x->name, "%dir", 4); }
+
 static Expr *chain_rule(SgCtx *ctx, Expr *e, Expr *x)
 {
     size_t n = 0, cap = 16;
@@ -203,6 +206,11 @@ static Expr *chain_rule(SgCtx *ctx, Expr *e, Expr *x)
     f[n++] = du;
     Expr *d = expr_is_zero(du) ? du : expr_mul_n(ctx, f, n);
     free(f);
+    /* Along a direction (NAME_hvp over a gradient), e's tangent is held
+     * whole: the gradient's terms c*e would otherwise each take in its
+     * factors, a multiplication apiece for every term. */
+    if (d->op == OP_MUL && is_direction(x))
+        d = expr_call1(ctx, OP_HOLD, d);
     return d;
 }
 

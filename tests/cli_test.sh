@@ -1489,6 +1489,17 @@ sg 'x^max(-1, x)' --mode reverse --at -2.5 --values
 expect_rc 0; expect_nums '-0.16'
 end
 
+begin "the logistic loss's H v takes each row's tangent once, not into every row-and-weight term"
+# 20 rows x 100 weights: the tangent z' of each row and the sums over rows
+# need about 4 multiplications a term; a chain product taken into every term
+# needed 6
+bash "$GEN" logistic 100 >"$TMP/lh.sym"
+sg -f "$TMP/lh.sym" --format c --functions hvp
+expect_rc 0
+m=$(sed -n '/^void f_hvp(/,/^}/p' "$OUT" | tr -cd '*' | wc -c)
+[ "$m" -ge 2000 ] && [ "$m" -le 9000 ] || fail "f_hvp has $m multiplications, expected 2,000 to 9,000"
+end
+
 begin "more than 16 variables: no partial functions by default; the header says what the file holds"
 bash "$GEN" rosenbrock 17 >"$TMP/r17.sym"
 sg -f "$TMP/r17.sym" --emit-c "$TMP/r17.c"
